@@ -1,0 +1,1 @@
+-- Enter the next migration here (see README.md, "Changing the control schema").

@@ -1,0 +1,82 @@
+/**
+ * The Canopy server: one Fastify app with the control API (`/graphql`, HTTP and WebSocket) and, later, the project
+ * APIs and the console. Built from the configuration and the running services; entry points in start/.
+ */
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { grafserv } from 'postgraphile/grafserv/fastify/v5';
+import type { Config } from './config.ts';
+import { Accounts } from './control/accounts.ts';
+import { makeIdentify } from './control/credentials.ts';
+import { createControlGraphQL } from './control/graphql.ts';
+import { CanopyError } from './errors.ts';
+
+export interface AppDependencies {
+  config: Config;
+  /** Acts as canopy_owner: account operations only. */
+  ownerPool: pg.Pool;
+  /** Logs in as canopy_authenticator: the control API. */
+  apiPool: pg.Pool;
+  logger?: boolean;
+}
+
+export async function createApp({ config, ownerPool, apiPool, logger = false }: AppDependencies) {
+  const app = Fastify({ logger, trustProxy: config.production, bodyLimit: 1_048_576 });
+  const accounts = new Accounts(ownerPool, config);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof CanopyError ? error : fromFastifyError(error);
+    if (!known) request.log.error(error);
+    const { code, message, status } = known ?? new CanopyError('INTERNAL_ERROR', 'Something went wrong on our side', 500);
+    // The GraphQL endpoint answers in GraphQL's shape, everything else as { code, message }.
+    const body = request.url.startsWith('/graphql') ? { errors: [{ message, extensions: { code } }] } : { code, message };
+    reply.status(status).send(body);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Ruru (the GraphQL explorer at /graphiql) boots from an inline script.
+      directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'worker-src': ["'self'", 'blob:'] },
+    },
+  });
+  await app.register(cors, {
+    origin: [new URL(config.publicUrl).origin, ...config.corsOrigins],
+    credentials: true,
+  });
+  await app.register(cookie);
+  await app.register(websocket);
+
+  const pgl = createControlGraphQL({ config, pool: apiPool, accounts });
+  await app.register(async (control: FastifyInstance) => {
+    control.addHook('onRequest', makeIdentify(accounts, config));
+    await pgl.createServ(grafserv).addTo(control);
+  });
+  app.addHook('onClose', () => pgl.release());
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html').send(
+      '<!doctype html><title>Canopy</title><h1>Canopy is running</h1>' +
+        '<p>The control API is at <a href="/graphiql">/graphql</a>.</p>',
+    ),
+  );
+  return app;
+}
+
+/** Fastify's own client errors (body too large, bad JSON, wrong content type) keep their status with a stable code. */
+function fromFastifyError(error: FastifyError): CanopyError | undefined {
+  const status = error.statusCode ?? 500;
+  if (status >= 500) return undefined;
+  const code =
+    {
+      FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+      FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+    }[error.code] ?? (error instanceof SyntaxError ? 'INVALID_JSON' : 'BAD_REQUEST');
+  return new CanopyError(code, error.message, status);
+}

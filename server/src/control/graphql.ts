@@ -1,0 +1,160 @@
+/**
+ * The control API: PostGraphile 5 over `app_public`, as canopy_visitor (signed in) or canopy_anonymous, with the
+ * caller's identity in transaction-local settings that the RLS policies read.
+ */
+import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { postgraphile } from 'postgraphile';
+import { makePgService } from 'postgraphile/adaptors/pg';
+import { SafeError } from 'postgraphile/grafast';
+import { defaultMaskError } from 'postgraphile/grafserv';
+import type {} from 'postgraphile/grafserv/node';
+import { GraphQLError } from 'postgraphile/graphql';
+import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
+import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import type { Config } from '../config.ts';
+import { CanopyError, fromPostgresError } from '../errors.ts';
+import { AccountFieldsPlugin } from './account-fields.ts';
+import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
+import { bearerToken, type Caller, clearSessionCookie, requestOrigin, setSessionCookie } from './credentials.ts';
+
+declare global {
+  namespace Grafast {
+    interface Context {
+      canopy: {
+        accounts: Accounts;
+        identity?: Identity;
+        origin: RequestOrigin;
+        /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
+        setSessionCookie(token: string): void;
+        clearSessionCookie(): void;
+      };
+    }
+  }
+}
+
+/** What one document may ask for. Generous for the console and scripts, fatal to abuse. */
+const LIMITS = { depth: 12, cost: 20_000, aliases: 30, directives: 20, bodyBytes: 100_000, statementTimeout: '15s' };
+
+const LimitsPlugin: GraphileConfig.Plugin = {
+  name: 'CanopyQueryLimitsPlugin',
+  version: '1.0.0',
+  grafserv: {
+    middleware: {
+      setPreset(next, event) {
+        event.validationRules.push(
+          maxDepthRule({ n: LIMITS.depth, flattenFragments: true }),
+          costLimitRule({ maxCost: LIMITS.cost }),
+          maxAliasesRule({ n: LIMITS.aliases }),
+          maxDirectivesRule({ n: LIMITS.directives }),
+        );
+        return next();
+      },
+    },
+  },
+};
+
+/** With Relay global ids off, a primary key called `id` keeps its name (PostGraphile would call it `rowId`). */
+const KeepIdPlugin: GraphileConfig.Plugin = {
+  name: 'CanopyKeepIdPlugin',
+  version: '1.0.0',
+  inflection: {
+    replace: {
+      _attributeName(previous, _options, details) {
+        return previous!({ ...details, skipRowId: true });
+      },
+    },
+  },
+};
+
+/** Errors reach clients with a stable `extensions.code` and a message meant for people; anything else is hidden. */
+export function maskError(error: GraphQLError): GraphQLError {
+  const original = error.originalError;
+  if (!original) {
+    // Parse and validation errors (including the limits above) describe the document, not the server.
+    return error.extensions.code ? error : withCode(error, error.message, 'GRAPHQL_VALIDATION_FAILED');
+  }
+  const known = original instanceof CanopyError ? original : fromPostgresError(original as object);
+  if (known) return withCode(error, known.message, known.code);
+  if (original instanceof SafeError) return error;
+  const masked = defaultMaskError(error);
+  return withCode(masked, masked.message, 'INTERNAL_ERROR');
+}
+
+function withCode(error: GraphQLError, message: string, code: string): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+export function createControlGraphQL(options: { config: Config; pool: pg.Pool; accounts: Accounts }) {
+  const { config, pool, accounts } = options;
+  const preset: GraphileConfig.Preset = {
+    // Short names (`organizations`, `organization.memberships`) instead of `allOrganizations`, `…ByOrganizationId`.
+    extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
+    // Keep `id` as the UUID primary key instead of Relay global ids: simpler for scripts and the console.
+    disablePlugins: ['NodePlugin'],
+    plugins: [KeepIdPlugin, AccountFieldsPlugin, LimitsPlugin],
+    pgServices: [makePgService({ pool, schemas: ['app_public'] })],
+    schema: { dontSwallowErrors: true },
+    grafserv: {
+      graphqlPath: '/graphql',
+      websockets: true,
+      graphiql: true,
+      graphiqlPath: '/graphiql',
+      graphiqlOnGraphQLGET: false,
+      maxRequestLength: LIMITS.bodyBytes,
+      maskError,
+    },
+    grafast: {
+      async context(requestContext) {
+        const http = requestContext.fastifyv5;
+        if (http) {
+          return callerContext(http.request.caller ?? { origin: requestOrigin(http.request) }, {
+            setSessionCookie: (token) => setSessionCookie(http.reply, config, token),
+            clearSessionCookie: () => clearSessionCookie(http.reply),
+          });
+        }
+        // A WebSocket operation: the connection_init payload's token wins over the upgrade request's cookie.
+        const upgrade = requestContext.ws?.request as unknown as FastifyRequest | undefined;
+        let caller: Caller = upgrade?.caller ?? { origin: { ip: '', userAgent: '' } };
+        const token = bearerToken(requestContext.ws?.normalizedConnectionParams?.authorization);
+        if (token) {
+          const identity = await accounts.authenticate(token);
+          if (!identity) throw new SafeError('The token is unknown, expired or revoked', { code: 'INVALID_TOKEN' });
+          caller = { ...caller, identity };
+        }
+        return callerContext(caller, { setSessionCookie: () => {}, clearSessionCookie: () => {} });
+      },
+    },
+  };
+
+  function callerContext(
+    caller: Caller,
+    cookies: Pick<Grafast.Context['canopy'], 'setSessionCookie' | 'clearSessionCookie'>,
+  ): Partial<Grafast.Context> {
+    const { identity, origin } = caller;
+    return {
+      pgSettings: {
+        role: identity ? 'canopy_visitor' : 'canopy_anonymous',
+        'canopy.user_id': identity?.userId,
+        'canopy.session_id': identity?.sessionId,
+        'canopy.client_ip': origin.ip || undefined,
+        'canopy.user_agent': origin.userAgent || undefined,
+        statement_timeout: LIMITS.statementTimeout,
+      },
+      canopy: { accounts, identity, origin, ...cookies },
+    };
+  }
+
+  return postgraphile(preset);
+}
