@@ -40,7 +40,12 @@ export async function createApp({ config, ownerPool, apiPool, logger = false }: 
   await app.register(helmet, {
     contentSecurityPolicy: {
       // Ruru (the GraphQL explorer at /graphiql) boots from an inline script.
-      directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'worker-src': ["'self'", 'blob:'] },
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'worker-src': ["'self'", 'blob:'],
+        // Only where Canopy is served over HTTPS: on plain HTTP it would break every request from the page.
+        'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null,
+      },
     },
   });
   await app.register(cors, {

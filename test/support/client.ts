@@ -88,11 +88,11 @@ export async function createOrganization(
 ): Promise<{ id: string; slug: string }> {
   const { createOrganization } = await owner.client.data(
     `mutation ($name: String!, $slug: String!) {
-       createOrganization(input: { name: $name, slug: $slug }) { organization { id slug } }
+       createOrganization(input: { name: $name, slug: $slug }) { result { id slug } }
      }`,
     { name: `Org ${slug}`, slug },
   );
-  const organization = createOrganization.organization;
+  const organization = createOrganization.result;
   for (const [user, role] of members) {
     await platform.owner.query(
       'insert into app_public.organization_memberships (organization_id, user_id, role) values ($1, $2, $3)',

@@ -13,7 +13,7 @@ import { makePgService } from 'postgraphile/adaptors/pg';
 import { SafeError } from 'postgraphile/grafast';
 import { defaultMaskError } from 'postgraphile/grafserv';
 import type {} from 'postgraphile/grafserv/node';
-import { GraphQLError } from 'postgraphile/graphql';
+import { GraphQLError, type ValidationContext } from 'postgraphile/graphql';
 import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import type { Config } from '../config.ts';
@@ -46,17 +46,23 @@ const LimitsPlugin: GraphileConfig.Plugin = {
   grafserv: {
     middleware: {
       setPreset(next, event) {
+        // Each limit reports its refusal itself, with a code clients can branch on.
+        const refuse = { propagateOnRejection: false, onReject: [reportWithCode('QUERY_TOO_COMPLEX')] };
         event.validationRules.push(
-          maxDepthRule({ n: LIMITS.depth, flattenFragments: true }),
-          costLimitRule({ maxCost: LIMITS.cost }),
-          maxAliasesRule({ n: LIMITS.aliases }),
-          maxDirectivesRule({ n: LIMITS.directives }),
+          maxDepthRule({ n: LIMITS.depth, flattenFragments: true, ...refuse }),
+          costLimitRule({ maxCost: LIMITS.cost, ...refuse }),
+          maxAliasesRule({ n: LIMITS.aliases, ...refuse }),
+          maxDirectivesRule({ n: LIMITS.directives, ...refuse }),
         );
         return next();
       },
     },
   },
 };
+
+function reportWithCode(code: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => context?.reportError(withCode(error, error.message, code));
+}
 
 /** With Relay global ids off, a primary key called `id` keeps its name (PostGraphile would call it `rowId`). */
 const KeepIdPlugin: GraphileConfig.Plugin = {
@@ -74,10 +80,7 @@ const KeepIdPlugin: GraphileConfig.Plugin = {
 /** Errors reach clients with a stable `extensions.code` and a message meant for people; anything else is hidden. */
 export function maskError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
-  if (!original) {
-    // Parse and validation errors (including the limits above) describe the document, not the server.
-    return error.extensions.code ? error : withCode(error, error.message, 'GRAPHQL_VALIDATION_FAILED');
-  }
+  if (!original) return error;
   const known = original instanceof CanopyError ? original : fromPostgresError(original as object);
   if (known) return withCode(error, known.message, known.code);
   if (original instanceof SafeError) return error;

@@ -18,11 +18,12 @@ export interface Platform {
   apiPool: pg.Pool;
 }
 
-export async function boot(): Promise<Platform> {
+/** `migrate: false` is for short-lived commands on a platform that has started before. */
+export async function boot({ migrate = true } = {}): Promise<Platform> {
   const config = loadConfig();
-  const services = await startServices(config);
+  const services = await startServices(config, migrate ? {} : { log: () => {} });
   const { database, secrets } = services;
-  await prepareControlDatabase(database, secrets.authenticatorPassword);
+  if (migrate) await prepareControlDatabase(database, secrets.authenticatorPassword);
   return {
     config,
     services,
