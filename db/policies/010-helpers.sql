@@ -1,3 +1,7 @@
+-- Extensions (citext, pgcrypto) live in public: the API roles may use them, never create anything there.
+revoke all on schema public from public;
+grant usage on schema public to canopy_visitor, canopy_anonymous;
+
 -- Identity helpers: every role may ask who it is; the policies below call the rest.
 revoke all on function app_public.current_user_id() from public;
 revoke all on function app_public.current_session_id() from public;

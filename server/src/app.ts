@@ -14,6 +14,8 @@ import { Accounts } from './control/accounts.ts';
 import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
 import { CanopyError } from './errors.ts';
+import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
+import { requireUtf8Json } from './http/json.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -52,12 +54,14 @@ export async function createApp({ config, ownerPool, apiPool, logger = false }: 
     origin: [new URL(config.publicUrl).origin, ...config.corsOrigins],
     credentials: true,
   });
+  requireUtf8Json(app);
   await app.register(cookie);
   await app.register(websocket);
 
   const pgl = createControlGraphQL({ config, pool: apiPool, accounts });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));
+    control.addHook('onSend', codeRefusedGraphQLRequests);
     await pgl.createServ(grafserv).addTo(control);
   });
   app.addHook('onClose', () => pgl.release());

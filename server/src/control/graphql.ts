@@ -81,6 +81,8 @@ const KeepIdPlugin: GraphileConfig.Plugin = {
 export function maskError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
   if (!original) return error;
+  // A variable that does not fit its type (a malformed UUID, say) is the request's fault, and says why.
+  if (!error.path && error.message.startsWith('Variable "$')) return withCode(error, error.message, 'INVALID_INPUT');
   const known = original instanceof CanopyError ? original : fromPostgresError(original as object);
   if (known) return withCode(error, known.message, known.code);
   if (original instanceof SafeError) return error;
@@ -88,7 +90,7 @@ export function maskError(error: GraphQLError): GraphQLError {
   return withCode(masked, masked.message, 'INTERNAL_ERROR');
 }
 
-function withCode(error: GraphQLError, message: string, code: string): GraphQLError {
+export function withCode(error: GraphQLError, message: string, code: string): GraphQLError {
   return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
