@@ -83,6 +83,10 @@ export function maskError(error: GraphQLError): GraphQLError {
   if (!original) return error;
   // A variable that does not fit its type (a malformed UUID, say) is the request's fault, and says why.
   if (!error.path && error.message.startsWith('Variable "$')) return withCode(error, error.message, 'INVALID_INPUT');
+  // PostGraphile's delete mutations throw this when RLS hides the row (or there is none): the same answer either way.
+  if (/^No values were deleted in collection/.test(error.message)) {
+    return withCode(error, 'There is nothing with that id that you may delete', 'NOT_FOUND');
+  }
   const known = original instanceof CanopyError ? original : fromPostgresError(original as object);
   if (known) return withCode(error, known.message, known.code);
   if (original instanceof SafeError) return error;
