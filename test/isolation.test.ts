@@ -72,7 +72,8 @@ async function invite(by: SignedInUser, organizationId: string, role: Role = 'de
 }
 
 test.before(async () => {
-  platform = await startTestPlatform();
+  // No worker: the lifecycle mutations here act on project rows only, whose jobs would fail.
+  platform = await startTestPlatform({}, { worker: false });
   const names = ['outsider', 'read_only', 'developer', 'administrator', 'owner', 'platformAdmin', 'ownerB'] as const;
   const signedUp = await Promise.all(names.map((name) => signUp(platform, uniqueEmail(name.toLowerCase()))));
   const users = Object.fromEntries(names.map((name, i) => [name, signedUp[i]])) as Fixture['users'];
@@ -97,6 +98,11 @@ test.before(async () => {
     Object.values(users).map((user) =>
       user.client.data(`mutation { createPersonalAccessToken(input: { name: "script" }) { result } }`),
     ),
+  );
+  // A project in each organization, as rows only: what they hold in Postgres is tested in projects.test.ts.
+  await platform.owner.query(
+    `insert into app_public.projects (organization_id, name, status) values ($1, 'App A', 'active'), ($2, 'App B', 'active')`,
+    [A.id, B.id],
   );
   fixture = { users, A, B, invitationB };
 });
@@ -142,7 +148,7 @@ test('the SQL-level tests really run as canopy_visitor and canopy_anonymous, wit
  * What each caller sees, table by table, as "scopes": an organization (its rows), a set of people (their rows).
  * 'all' is every row (platform admins); the others are exact: anything more is a leak.
  */
-type Scope = 'A' | 'B' | 'self' | 'A people' | 'all';
+type Scope = 'A' | 'B' | 'self' | 'A people' | 'all' | 'everyone';
 interface TableSpec {
   graphql: string;
   /** The row's id and the scope it belongs to (an organization id or a user id). */
@@ -165,6 +171,13 @@ const ownOnly: TableSpec['sees'] = {
 
 const TABLES: Record<string, TableSpec> = {
   organizations: { graphql: 'organizations', scope: 'id', sees: orgScoped },
+  projects: { graphql: 'projects', scope: 'organization_id', sees: orgScoped },
+  // What plans allow is public knowledge, as on any pricing page.
+  plans: {
+    graphql: 'plans',
+    scope: `'everyone'`,
+    sees: Object.fromEntries(CALLERS.map((caller) => [caller, ['everyone']])) as Record<Caller, Scope[]>,
+  },
   organization_memberships: {
     graphql: 'organizationMemberships',
     scope: 'organization_id',
@@ -209,7 +222,7 @@ const TABLES: Record<string, TableSpec> = {
 
 /** The fixture's rows of a table (id → scope id), read as canopy_owner. */
 async function fixtureRows(table: string): Promise<Map<string, string>> {
-  const scopes = [fixture.A.id, fixture.B.id, ...Object.values(fixture.users).map((user) => user.userId)];
+  const scopes = ['everyone', fixture.A.id, fixture.B.id, ...Object.values(fixture.users).map((user) => user.userId)];
   const { rows } = await platform.owner.query(
     `select id::text, (${TABLES[table].scope})::text as scope from app_public.${table}
      where (${TABLES[table].scope})::text = any($1)`,
@@ -229,6 +242,7 @@ async function expectedIds(table: string, caller: Caller): Promise<{ ids: string
     if (scope === 'B') allowed.add(fixture.B.id);
     if (scope === 'self') allowed.add(userId(caller));
     if (scope === 'A people') for (const role of A_ROLES) allowed.add(fixture.users[role].userId);
+    if (scope === 'everyone') allowed.add('everyone');
   }
   return {
     ids: [...rows]
@@ -248,6 +262,7 @@ function seesSentence(table: string, caller: Caller): string {
     self: 'their own account',
     'A people': "A's people",
     all: 'everyone',
+    everyone: 'everyone (public)',
   };
   return scopes.length
     ? `sees only the ${table} rows of ${scopes.map((s) => what[s]).join(' and ')}`
@@ -297,6 +312,16 @@ interface WriteCase {
 const other = (caller: Caller) => fixture.users[caller === 'owner' ? 'administrator' : 'owner'].userId;
 const orgIds = { A: () => fixture.A.id, B: () => fixture.B.id };
 const WRITES: WriteCase[] = [
+  ...[
+    "insert into app_public.plans (id, name, max_projects, sort_order) values ('mine', 'Mine', 999, 9)",
+    'update app_public.plans set max_projects = 999',
+    'delete from app_public.plans',
+  ].map((text): WriteCase => ({
+    table: 'plans',
+    what: () => `${text.split(' ')[0]} plans`,
+    allowed: NOBODY,
+    sql: () => [text, []],
+  })),
   {
     table: 'organizations',
     what: () => 'insert an organization directly',
@@ -312,9 +337,27 @@ const WRITES: WriteCase[] = [
     },
     {
       table: 'organizations',
-      what: () => `delete organization ${org}`,
-      allowed: org === 'A' ? ['owner'] : NOBODY,
+      what: () => `delete organization ${org} directly (it is a job: delete_organization)`,
+      allowed: NOBODY,
       sql: () => [`delete from app_public.organizations where id = $1`, [orgIds[org]()]],
+    },
+    {
+      table: 'projects',
+      what: () => `insert a project into organization ${org} directly`,
+      allowed: NOBODY,
+      sql: () => [`insert into app_public.projects (organization_id, name) values ($1, 'direct')`, [orgIds[org]()]],
+    },
+    {
+      table: 'projects',
+      what: () => `change the status of organization ${org}'s project directly`,
+      allowed: NOBODY,
+      sql: () => [`update app_public.projects set status = 'deleted' where organization_id = $1`, [orgIds[org]()]],
+    },
+    {
+      table: 'projects',
+      what: () => `delete organization ${org}'s project directly`,
+      allowed: NOBODY,
+      sql: () => [`delete from app_public.projects where organization_id = $1`, [orgIds[org]()]],
     },
     {
       table: 'organization_memberships',
@@ -569,6 +612,8 @@ interface World {
     memberCount: number;
     target: Person & { membershipId: string };
     invitation: { id: string; token: string };
+    /** Projects in each status a lifecycle mutation starts from (rows only). */
+    projects: Record<'active' | 'paused' | 'failed', string>;
   };
   B: World['A'] & { owner: Person };
   /** A pending invitation to B for the caller's own email. */
@@ -601,7 +646,8 @@ async function person(db: pg.PoolClient, label: string): Promise<Person> {
 async function organization(db: pg.PoolClient, label: string, owner: Person | undefined) {
   const slug = `iso-${label}-${randomBytes(5).toString('hex')}`;
   const name = `Secret ${slug}`;
-  const { rows } = await db.query(`insert into app_public.organizations (name, slug) values ($1, $2) returning id`, [
+  // On the pro plan, so that its three projects leave room for one more.
+  const { rows } = await db.query(`insert into app_public.organizations (name, slug, plan_id) values ($1, $2, 'pro') returning id`, [
     name,
     slug,
   ]);
@@ -610,7 +656,18 @@ async function organization(db: pg.PoolClient, label: string, owner: Person | un
   const target = await person(db, `${label}-target`);
   const membershipId = await member(db, id, target.id, 'developer');
   const invitation = await invitationTo(db, id, uniqueEmail(`iso-${label}-invitee`), owner?.id);
-  return { id, name, slug, target: { ...target, membershipId }, invitation };
+  const projects = Object.fromEntries(
+    await Promise.all(
+      (['active', 'paused', 'failed'] as const).map(async (status) => {
+        const { rows: created } = await db.query(
+          `insert into app_public.projects (organization_id, name, status) values ($1, $2, $3) returning id`,
+          [id, `${status} project`, status],
+        );
+        return [status, created[0].id as string];
+      }),
+    ),
+  ) as World['A']['projects'];
+  return { id, name, slug, target: { ...target, membershipId }, invitation, projects };
 }
 
 async function member(db: pg.PoolClient, organizationId: string, user: string, role: Role): Promise<string> {
@@ -692,13 +749,68 @@ const MUTATIONS: MutationCase[] = [
     },
     {
       what: `delete organization ${org}`,
+      functions: ['delete_organization'],
       allowed: org === 'A' ? ['owner'] : NOBODY,
       request: (w) => [
-        `mutation ($id: UUID!) { deleteOrganization(input: { id: $id }) { organization { id name } } }`,
+        `mutation ($id: UUID!) { deleteOrganization(input: { organizationId: $id }) { result { id deletingAt } } }`,
         { id: w[org].id },
       ],
-      happened: async (w) => !(await exists('organizations', w[org].id)),
+      // The deletion job may already have removed the row.
+      happened: async (w) =>
+        (await platform.owner.query('select from app_public.organizations where id = $1 and deleting_at is null', [w[org].id]))
+          .rowCount === 0,
     },
+    {
+      what: `create a project in organization ${org}`,
+      functions: ['create_project'],
+      allowed: org === 'A' ? MANAGERS : NOBODY,
+      request: (w) => [
+        `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "iso-new" }) { result { id } } }`,
+        { id: w[org].id },
+      ],
+      happened: async (w) =>
+        (await platform.owner.query(`select from app_public.projects where organization_id = $1 and name = 'iso-new'`, [w[org].id]))
+          .rowCount === 1,
+    },
+    ...(
+      [
+        ['pause', 'pauseProject', 'pause_project', 'active'],
+        ['resume', 'resumeProject', 'resume_project', 'paused'],
+        ['delete', 'deleteProject', 'delete_project', 'active'],
+        ['retry', 'retryProject', 'retry_project', 'failed'],
+      ] as const
+    ).map(
+      ([verb, field, fn, from]): MutationCase => ({
+        what: `${verb} a project of organization ${org}`,
+        functions: [fn],
+        allowed: org === 'A' ? MANAGERS : NOBODY,
+        request: (w) => [
+          `mutation ($id: UUID!) { ${field}(input: { projectId: $id }) { result { id status } } }`,
+          { id: w[org].projects[from] },
+        ],
+        // Moved on from `from` (the job may already have taken it further, or failed on these row-only projects).
+        happened: async (w) =>
+          (await one('select status from app_public.projects where id = $1', [w[org].projects[from]])).status !== from,
+      }),
+    ),
+    ...(
+      [
+        ['rotate the JWT secret of', 'rotateProjectJwtSecret', 'rotate_project_jwt_secret', 'project.rotate_jwt_secret'],
+        ['reset the database password of', 'resetProjectDatabasePassword', 'reset_project_database_password', 'project.reset_database_password'],
+      ] as const
+    ).map(
+      ([what, field, fn, action]): MutationCase => ({
+        what: `${what} a project of organization ${org}`,
+        functions: [fn],
+        allowed: org === 'A' ? MANAGERS : NOBODY,
+        request: (w) => [`mutation ($id: UUID!) { ${field}(input: { projectId: $id }) { result } }`, { id: w[org].projects.active }],
+        happened: async (w) =>
+          (await platform.owner.query('select from app_public.audit_events where action = $1 and target_id = $2', [
+            action,
+            w[org].projects.active,
+          ])).rowCount === 1,
+      }),
+    ),
     {
       what: `change a member's role in organization ${org}`,
       functions: ['change_member_role'],

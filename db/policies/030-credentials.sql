@@ -20,4 +20,5 @@ grant select (id, user_id, name, token_prefix, created_at, last_used_at, expires
 grant delete on app_public.personal_access_tokens to canopy_visitor;
 
 revoke all on function app_public.create_personal_access_token(text, timestamptz) from public;
-grant execute on function app_public.create_personal_access_token(text, timestamptz) to canopy_visitor;
+-- Anonymous callers may call it to be told UNAUTHENTICATED (its first check) rather than FORBIDDEN.
+grant execute on function app_public.create_personal_access_token(text, timestamptz) to canopy_visitor, canopy_anonymous;

@@ -16,6 +16,8 @@ revoke all on function app_public.revoke_organization_invitation(uuid) from publ
 revoke all on function app_public.organization_invitation_by_token(text) from public;
 revoke all on function app_public.accept_organization_invitation(text) from public;
 revoke all on function app_public.decline_organization_invitation(text) from public;
+-- Anonymous callers are told UNAUTHENTICATED by the function itself.
+grant execute on function app_public.accept_organization_invitation(text) to canopy_anonymous;
 grant execute on function
   app_public.invite_to_organization(uuid, text, app_public.organization_role),
   app_public.revoke_organization_invitation(uuid),

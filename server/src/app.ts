@@ -14,6 +14,9 @@ import { Accounts } from './control/accounts.ts';
 import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
 import { CanopyError } from './errors.ts';
+import type { Services } from './local/services.ts';
+import { ProjectCredentialsService } from './projects/credentials.ts';
+import { SecretBox } from './secrets.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
 
@@ -23,12 +26,19 @@ export interface AppDependencies {
   ownerPool: pg.Pool;
   /** Logs in as canopy_authenticator: the control API. */
   apiPool: pg.Pool;
+  services: Pick<Services, 'database' | 'secrets'>;
   logger?: boolean;
 }
 
-export async function createApp({ config, ownerPool, apiPool, logger = false }: AppDependencies) {
+export async function createApp({ config, ownerPool, apiPool, services, logger = false }: AppDependencies) {
   const app = Fastify({ logger, trustProxy: config.production, bodyLimit: 1_048_576 });
   const accounts = new Accounts(ownerPool, config);
+  const projects = new ProjectCredentialsService(
+    ownerPool,
+    new SecretBox(services.secrets.masterKey),
+    config,
+    new URL(services.database.url).host,
+  );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof CanopyError ? error : fromFastifyError(error);
@@ -58,13 +68,13 @@ export async function createApp({ config, ownerPool, apiPool, logger = false }: 
   await app.register(cookie);
   await app.register(websocket);
 
-  const pgl = createControlGraphQL({ config, pool: apiPool, accounts });
+  const controlApi = createControlGraphQL({ config, pool: apiPool, accounts, projects });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));
     control.addHook('onSend', codeRefusedGraphQLRequests);
-    await pgl.createServ(grafserv).addTo(control);
+    await controlApi.pgl.createServ(grafserv).addTo(control);
   });
-  app.addHook('onClose', () => pgl.release());
+  app.addHook('onClose', () => controlApi.release());
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/', async (_request, reply) =>

@@ -27,6 +27,8 @@ const CUSTOM_SQLSTATES: Record<string, { code: string; status: number }> = {
   INVUS: { code: 'INVITATION_USED', status: 409 },
   INVEM: { code: 'INVITATION_FOR_ANOTHER_EMAIL', status: 403 },
   PASTX: { code: 'INVALID_EXPIRY', status: 400 },
+  PLANL: { code: 'PLAN_LIMIT_REACHED', status: 403 },
+  STATE: { code: 'INVALID_STATE', status: 409 },
 };
 
 /** Named constraints whose violation is a mistake a person can fix. */
@@ -39,6 +41,7 @@ const CONSTRAINTS: Record<string, [code: string, message: string]> = {
   personal_access_tokens_name_valid: ['INVALID_NAME', 'A name is 1 to 100 characters, without control characters'],
   organizations_slug_key: ['SLUG_TAKEN', 'That slug is taken; choose another'],
   organizations_slug_valid: ['INVALID_SLUG', 'A slug is 3 to 40 characters: lowercase letters, digits and dashes'],
+  projects_name_valid: ['INVALID_NAME', 'A name is 1 to 100 characters, without control characters'],
 };
 
 interface PostgresError {

@@ -78,26 +78,3 @@ export async function signUp(platform: TestPlatform, email = uniqueEmail()): Pro
   );
   return { client: anonymous.as({ token: register.token }), userId: register.userId, email, token: register.token };
 }
-
-/** Creates an organization as `owner` and adds each other user with the given role (directly, as the owner role). */
-export async function createOrganization(
-  platform: TestPlatform,
-  owner: SignedInUser,
-  members: Array<[SignedInUser, 'administrator' | 'developer' | 'read_only' | 'owner']> = [],
-  slug = `org-${randomBytes(4).toString('hex')}`,
-): Promise<{ id: string; slug: string }> {
-  const { createOrganization } = await owner.client.data(
-    `mutation ($name: String!, $slug: String!) {
-       createOrganization(input: { name: $name, slug: $slug }) { result { id slug } }
-     }`,
-    { name: `Org ${slug}`, slug },
-  );
-  const organization = createOrganization.result;
-  for (const [user, role] of members) {
-    await platform.owner.query(
-      'insert into app_public.organization_memberships (organization_id, user_id, role) values ($1, $2, $3)',
-      [organization.id, user.userId, role],
-    );
-  }
-  return organization;
-}

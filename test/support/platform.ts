@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startWorker } from '../../worker/src/runner.ts';
+import { startWorker, workerContext } from '../../worker/src/runner.ts';
+import type { WorkerContext } from '../../worker/src/tenants/projects.ts';
 import { createApp } from '../../server/src/app.ts';
 import { type Config, loadConfig } from '../../server/src/config.ts';
 import { withCredentials } from '../../server/src/db/bootstrap.ts';
@@ -17,6 +18,8 @@ export interface TestPlatform {
   /** Acts as canopy_owner: to arrange data and read what users cannot (the mail outbox). */
   owner: pg.Pool;
   databaseUrl: string;
+  /** What the worker's tasks are given, to run provisioning steps directly (crash tests). */
+  worker: WorkerContext;
   stop(): Promise<void>;
 }
 
@@ -41,7 +44,10 @@ export async function createTestDatabase(): Promise<string> {
   return Object.assign(new URL(env('CANOPY_TEST_DATABASE_URL')), { pathname: `/${name}` }).toString();
 }
 
-export async function startTestPlatform(overrides: NodeJS.ProcessEnv = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  overrides: NodeJS.ProcessEnv = {},
+  { worker: runWorker = true } = {},
+): Promise<TestPlatform> {
   const databaseUrl = await createTestDatabase();
   const secrets = JSON.parse(env('CANOPY_TEST_SECRETS'));
   const port = await freePort();
@@ -49,17 +55,23 @@ export async function startTestPlatform(overrides: NodeJS.ProcessEnv = {}): Prom
   const config = loadConfig({ PORT: String(port), CANOPY_PUBLIC_URL: url, CANOPY_SIGNIN_MAX_FAILURES: '5', ...overrides });
   const ownerPool = createPool(asOwner(databaseUrl));
   const apiPool = createPool(withCredentials(databaseUrl, 'canopy_authenticator', secrets.authenticatorPassword));
-  const app = await createApp({ config, ownerPool, apiPool });
+  const services = {
+    database: { url: databaseUrl, rootUrl: env('CANOPY_TEST_ROOT_URL') },
+    s3: JSON.parse(env('CANOPY_TEST_S3')),
+    secrets,
+  };
+  const app = await createApp({ config, ownerPool, apiPool, services });
   await app.listen({ host: '127.0.0.1', port });
-  const worker = await startWorker(config, ownerPool);
+  const worker = runWorker ? await startWorker({ config, ownerPool, services, quiet: true }) : undefined;
   return {
     url,
     config,
     owner: ownerPool,
     databaseUrl,
+    worker: workerContext({ config, ownerPool, services }),
     async stop() {
       await app.close();
-      await worker.stop();
+      await worker?.stop();
       await Promise.all([ownerPool.end(), apiPool.end()]);
     },
   };

@@ -2,25 +2,67 @@
  * The graphile-worker runner: every task Canopy has, on the owner pool. Runs inside `npm start`, or alone as
  * `npm run worker` (any number of them: jobs are taken with SKIP LOCKED).
  */
-import { run, type Runner, type TaskList } from 'graphile-worker';
+import { Logger, run, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../../server/src/config.ts';
+import type { Services } from '../../server/src/local/services.ts';
+import { SecretBox } from '../../server/src/secrets.ts';
+import { createS3Client } from '../../server/src/storage/s3.ts';
 import { createMailer } from './mailer.ts';
 import { makeMailSend } from './tasks/mail__send.ts';
+import { makeOrganizationDelete } from './tasks/organization__delete.ts';
+import { makeProjectDelete } from './tasks/project__delete.ts';
+import { makeProjectPause } from './tasks/project__pause.ts';
+import { makeProjectProvision } from './tasks/project__provision.ts';
+import { makeProjectResetDatabasePassword } from './tasks/project__reset_database_password.ts';
+import { makeProjectResume } from './tasks/project__resume.ts';
+import { makeProjectRotateJwtSecret } from './tasks/project__rotate_jwt_secret.ts';
+import type { WorkerContext } from './tenants/projects.ts';
 
-export function taskList(config: Config): TaskList {
+export interface WorkerDependencies {
+  config: Config;
+  ownerPool: pg.Pool;
+  services: Pick<Services, 'database' | 's3' | 'secrets'>;
+  /** Log only warnings and errors (tests). */
+  quiet?: boolean;
+}
+
+const quietLogger = new Logger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') console.error(`[worker] ${message}`);
+});
+
+export function workerContext({ config, ownerPool, services }: WorkerDependencies): WorkerContext {
   return {
-    mail__send: makeMailSend(config, createMailer(config)),
+    config,
+    owner: ownerPool,
+    controlRootUrl: services.database.rootUrl,
+    box: new SecretBox(services.secrets.masterKey),
+    s3: createS3Client(services.s3),
+    s3Region: services.s3.region,
   };
 }
 
-export function startWorker(config: Config, ownerPool: pg.Pool): Promise<Runner> {
+export function taskList(ctx: WorkerContext): TaskList {
+  return {
+    mail__send: makeMailSend(ctx.config, createMailer(ctx.config)),
+    organization__delete: makeOrganizationDelete(ctx),
+    project__provision: makeProjectProvision(ctx),
+    project__pause: makeProjectPause(ctx),
+    project__resume: makeProjectResume(ctx),
+    project__delete: makeProjectDelete(ctx),
+    project__rotate_jwt_secret: makeProjectRotateJwtSecret(ctx),
+    project__reset_database_password: makeProjectResetDatabasePassword(ctx),
+  };
+}
+
+export function startWorker(dependencies: WorkerDependencies): Promise<Runner> {
   return run({
-    pgPool: ownerPool,
-    taskList: taskList(config),
-    parsedCronItems: [],
+    pgPool: dependencies.ownerPool,
+    taskList: taskList(workerContext(dependencies)),
     concurrency: 4,
     noHandleSignals: true,
     pollInterval: 1000,
+    parsedCronItems: [],
+    ...(dependencies.quiet ? { logger: quietLogger } : {}),
   });
 }

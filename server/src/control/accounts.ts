@@ -6,7 +6,8 @@
 import { hash, verify } from '@node-rs/argon2';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
-import { CanopyError, fromPostgresError } from '../errors.ts';
+import { actingTransaction } from '../db/transactions.ts';
+import { CanopyError } from '../errors.ts';
 
 /** Where a request came from: recorded in sessions and in the audit log. */
 export interface RequestOrigin {
@@ -146,28 +147,8 @@ export class Accounts {
     return rows[0]?.failures ?? 0;
   }
 
-  private async transaction<T>(
-    origin: RequestOrigin,
-    userId: string | null,
-    work: (client: pg.PoolClient) => Promise<T>,
-  ): Promise<T> {
-    const client = await this.owner.connect();
-    try {
-      await client.query('begin');
-      await client.query(
-        `select set_config('canopy.user_id', $1, true), set_config('canopy.client_ip', $2, true),
-                set_config('canopy.user_agent', $3, true)`,
-        [userId ?? '', origin.ip, origin.userAgent],
-      );
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback');
-      throw fromPostgresError(error as object) ?? error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(origin: RequestOrigin, userId: string | null, work: (client: pg.PoolClient) => Promise<T>) {
+    return actingTransaction(this.owner, { userId, ...origin }, work);
   }
 }
 

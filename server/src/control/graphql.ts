@@ -18,8 +18,10 @@ import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import type { Config } from '../config.ts';
 import { CanopyError, fromPostgresError } from '../errors.ts';
+import type { ProjectCredentialsService } from '../projects/credentials.ts';
 import { AccountFieldsPlugin } from './account-fields.ts';
 import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
+import { ProjectFieldsPlugin } from './project-fields.ts';
 import { bearerToken, type Caller, clearSessionCookie, requestOrigin, setSessionCookie } from './credentials.ts';
 
 declare global {
@@ -27,6 +29,7 @@ declare global {
     interface Context {
       canopy: {
         accounts: Accounts;
+        projects: ProjectCredentialsService;
         identity?: Identity;
         origin: RequestOrigin;
         /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
@@ -105,15 +108,22 @@ export function withCode(error: GraphQLError, message: string, code: string): Gr
   });
 }
 
-export function createControlGraphQL(options: { config: Config; pool: pg.Pool; accounts: Accounts }) {
-  const { config, pool, accounts } = options;
+export function createControlGraphQL(options: {
+  config: Config;
+  pool: pg.Pool;
+  accounts: Accounts;
+  projects: ProjectCredentialsService;
+}) {
+  const { config, pool, accounts, projects } = options;
+  // Kept to release on close: it holds the LISTEN connection subscriptions use.
+  const pgService = makePgService({ pool, schemas: ['app_public'] });
   const preset: GraphileConfig.Preset = {
     // Short names (`organizations`, `organization.memberships`) instead of `allOrganizations`, `…ByOrganizationId`.
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
     // Keep `id` as the UUID primary key instead of Relay global ids: simpler for scripts and the console.
     disablePlugins: ['NodePlugin'],
-    plugins: [KeepIdPlugin, AccountFieldsPlugin, LimitsPlugin],
-    pgServices: [makePgService({ pool, schemas: ['app_public'] })],
+    plugins: [KeepIdPlugin, AccountFieldsPlugin, ProjectFieldsPlugin, LimitsPlugin],
+    pgServices: [pgService],
     schema: { dontSwallowErrors: true },
     grafserv: {
       graphqlPath: '/graphql',
@@ -161,9 +171,16 @@ export function createControlGraphQL(options: { config: Config; pool: pg.Pool; a
         'canopy.user_agent': origin.userAgent || undefined,
         statement_timeout: LIMITS.statementTimeout,
       },
-      canopy: { accounts, identity, origin, ...cookies },
+      canopy: { accounts, projects, identity, origin, ...cookies },
     };
   }
 
-  return postgraphile(preset);
+  const pgl = postgraphile(preset);
+  return {
+    pgl,
+    async release() {
+      await pgl.release();
+      await pgService.release?.();
+    },
+  };
 }

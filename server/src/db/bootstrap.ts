@@ -24,6 +24,10 @@ $$;
 -- The control API's login can become a visitor or nobody, and nothing else.
 grant canopy_visitor to canopy_authenticator;
 grant canopy_anonymous to canopy_authenticator;
+-- Tenant logins (a project's owner) may connect to their own organization's database only: not to the maintenance
+-- databases either, where PUBLIC may connect and create temporary tables by default.
+revoke connect, temporary on database postgres from public;
+revoke connect, temporary on database template1 from public;
 `;
 
 /** Creates the roles and `database` (owned by canopy_owner), connected as a superuser through `rootUrl`. */

@@ -6,7 +6,7 @@ import { boot, onShutdown } from './boot.ts';
 const platform = await boot();
 const app = await createApp({ ...platform, logger: false });
 await app.listen({ host: platform.config.host, port: platform.config.port });
-const worker = await startWorker(platform.config, platform.ownerPool);
+const worker = await startWorker(platform);
 onShutdown(platform, async () => {
   await app.close();
   await worker.stop();

@@ -1,0 +1,20 @@
+/** The S3 client Canopy uses for every bucket: the local S3 server in development, MinIO or any S3 in production. */
+import * as Minio from 'minio';
+import type { S3Settings } from '../config.ts';
+
+export function createS3Client(settings: S3Settings): Minio.Client {
+  return new Minio.Client({
+    endPoint: settings.endPoint,
+    port: settings.port,
+    useSSL: settings.useSSL,
+    accessKey: settings.accessKey,
+    secretKey: settings.secretKey,
+    region: settings.region,
+    pathStyle: true,
+  });
+}
+
+/** A project's bucket: named from its ref, never from anything a user chose. */
+export function projectBucket(ref: string): string {
+  return `canopy-${ref}`;
+}

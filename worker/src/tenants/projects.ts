@@ -1,0 +1,336 @@
+/**
+ * What exists in Postgres and S3 for an organization and its projects, and the idempotent steps that make and
+ * unmake it. Every step creates what is missing and leaves what exists, so a job that crashed anywhere is healed by
+ * running it again; the tasks in ../tasks/ are these steps in order.
+ */
+import { randomBytes } from 'node:crypto';
+import type * as Minio from 'minio';
+import pg from 'pg';
+import type { Config } from '../../../server/src/config.ts';
+import type { SecretBox } from '../../../server/src/secrets.ts';
+import { projectBucket } from '../../../server/src/storage/s3.ts';
+import { organizationNames, projectNames } from './names.ts';
+import { scramVerifier } from './scram.ts';
+import { applyTenantFiles } from './tenant-sql.ts';
+
+export interface WorkerContext {
+  config: Config;
+  /** The control database, as canopy_owner. */
+  owner: pg.Pool;
+  /** A superuser on the control cluster (the default data cluster). */
+  controlRootUrl: string;
+  box: SecretBox;
+  s3: Minio.Client;
+  s3Region: string;
+}
+
+export interface ProjectRow {
+  id: string;
+  ref: string;
+  organizationId: string;
+  organizationRef: string;
+  status: string;
+}
+
+export async function loadProject(ctx: WorkerContext, id: string): Promise<ProjectRow | undefined> {
+  const { rows } = await ctx.owner.query<ProjectRow>(
+    `select p.id, p.ref, p.organization_id as "organizationId", o.ref as "organizationRef", p.status
+     from app_public.projects p join app_public.organizations o on o.id = p.organization_id where p.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** Moves a project on, but only from the status the job was started for (a user may have moved it meanwhile). */
+export async function setProjectStatus(ctx: WorkerContext, id: string, from: string, to: string, reason?: string) {
+  await ctx.owner.query(
+    `update app_public.projects set status = $3::app_public.project_status, status_reason = $4,
+       deleted_at = case when $3::text = 'deleted' then now() else deleted_at end
+     where id = $1 and status = $2::app_public.project_status`,
+    [id, from, to, reason ?? null],
+  );
+}
+
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A job on one project: does nothing unless the project is (still) in `status`, runs `work`, then moves the project
+ * to `next`. A crash before the move leaves the status as it was, so the retry runs `work` again.
+ */
+export function projectJob(
+  ctx: WorkerContext,
+  status: string | string[],
+  work: (project: ProjectRow) => Promise<void>,
+  next?: string,
+) {
+  const statuses = [status].flat();
+  return async (payload: unknown) => {
+    const project = await loadProject(ctx, (payload as { id: string }).id);
+    if (!project || !statuses.includes(project.status)) return;
+    await work(project);
+    if (next) await setProjectStatus(ctx, project.id, project.status, next);
+  };
+}
+
+/* ------------------------------------------------------------------ organization databases */
+
+export interface OrganizationDatabase {
+  ref: string;
+  database: string;
+  authenticator: string;
+  authenticatorPassword: string;
+  /** A superuser URL on the organization's cluster, for the given database. */
+  adminUrl(database: string): string;
+}
+
+/**
+ * The organization's database record, placing it on the data cluster with the most room the first time. Placement
+ * is a row in the control database; the database itself is made by ensureOrganizationDatabase.
+ */
+export async function placeOrganization(ctx: WorkerContext, organizationId: string): Promise<OrganizationDatabase> {
+  await ctx.owner.query(
+    `insert into app_private.organization_databases (organization_id, cluster_id, authenticator_password_sealed)
+     select $1, c.id, $2
+     from app_private.clusters c left join app_private.organization_databases d on d.cluster_id = c.id
+     group by c.id
+     having count(d.organization_id) < c.max_databases
+     order by c.max_databases - count(d.organization_id) desc, c.created_at
+     limit 1
+     on conflict (organization_id) do nothing`,
+    [organizationId, ctx.box.seal(newSecret())],
+  );
+  const placed = await findOrganizationDatabase(ctx, organizationId);
+  if (!placed) throw new Error('No data cluster has room for another organization database');
+  return placed;
+}
+
+export async function findOrganizationDatabase(
+  ctx: WorkerContext,
+  organizationId: string,
+): Promise<OrganizationDatabase | undefined> {
+  const { rows } = await ctx.owner.query<{ ref: string; password: string; admin_url_sealed: string | null }>(
+    `select o.ref, d.authenticator_password_sealed as password, c.admin_url_sealed
+     from app_private.organization_databases d
+     join app_public.organizations o on o.id = d.organization_id
+     join app_private.clusters c on c.id = d.cluster_id
+     where d.organization_id = $1`,
+    [organizationId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const clusterUrl = row.admin_url_sealed ? ctx.box.open(row.admin_url_sealed) : ctx.controlRootUrl;
+  const names = organizationNames(row.ref);
+  return {
+    ref: row.ref,
+    ...names,
+    authenticatorPassword: ctx.box.open(row.password),
+    adminUrl: (database) => Object.assign(new URL(clusterUrl), { pathname: `/${database}` }).toString(),
+  };
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Catalog changes of one organization (its database's privileges, its roles and their grants) are made by one job
+ * at a time: two projects provisioning at once would otherwise update the same catalog rows concurrently, which
+ * Postgres refuses ("tuple concurrently updated"). The lock is held by a session on the cluster's maintenance
+ * database, so it covers work done over any connection, and is released when that session ends.
+ */
+export async function withOrganizationLock<T>(org: OrganizationDatabase, work: () => Promise<T>): Promise<T> {
+  return withClient(org.adminUrl('postgres'), async (lock) => {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`canopy:organization:${org.ref}`]);
+    return work();
+  });
+}
+
+/** Creates a role if it is missing (concurrent creators included), then sets its attributes. */
+async function ensureRole(client: pg.Client, role: string, attributes: string): Promise<void> {
+  const name = client.escapeIdentifier(role);
+  await client.query(`do $$ begin create role ${name}; exception when duplicate_object then null; end $$`);
+  await client.query(`alter role ${name} ${attributes}`);
+}
+
+function passwordAttribute(client: pg.Client, password: string): string {
+  return `password ${client.escapeLiteral(scramVerifier(password))}`;
+}
+
+export async function ensureOrganizationDatabase(org: OrganizationDatabase): Promise<void> {
+  await withOrganizationLock(org, () => createOrganizationDatabase(org));
+  await withClient(org.adminUrl(org.database), (client) => applyTenantFiles(client, 'org', 'org'));
+}
+
+async function createOrganizationDatabase(org: OrganizationDatabase): Promise<void> {
+  await withClient(org.adminUrl('postgres'), async (client) => {
+    const database = client.escapeIdentifier(org.database);
+    const { rowCount } = await client.query('select from pg_database where datname = $1', [org.database]);
+    if (rowCount === 0) {
+      try {
+        await client.query(`create database ${database}`);
+      } catch (error) {
+        // Created meanwhile by another job: 42P04, or 23505 when both inserted into pg_database at once.
+        if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+    // Nobody may connect or create temporary tables unless granted: no tenant reaches another's database.
+    await client.query(`revoke all on database ${database} from public`);
+    await ensureRole(client, org.authenticator, `login noinherit ${passwordAttribute(client, org.authenticatorPassword)}`);
+    await client.query(`grant connect on database ${database} to ${client.escapeIdentifier(org.authenticator)}`);
+  });
+}
+
+/* ------------------------------------------------------------------ projects */
+
+/** The owner login's password, generated once and kept sealed. */
+async function ownerPassword(ctx: WorkerContext, projectId: string): Promise<string> {
+  await ctx.owner.query(
+    `insert into app_private.project_secrets (project_id, owner_password_sealed) values ($1, $2)
+     on conflict (project_id) do nothing`,
+    [projectId, ctx.box.seal(newSecret())],
+  );
+  const { rows } = await ctx.owner.query('select owner_password_sealed from app_private.project_secrets where project_id = $1', [
+    projectId,
+  ]);
+  return ctx.box.open(rows[0].owner_password_sealed);
+}
+
+export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
+  const names = projectNames(project.ref);
+  const password = await ownerPassword(ctx, project.id);
+  await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
+    const id = (name: string) => client.escapeIdentifier(name);
+    await ensureRole(client, names.anon, 'nologin noinherit');
+    await ensureRole(client, names.authenticated, 'nologin noinherit');
+    // As Supabase's service_role: the service key is trusted to see every row.
+    await ensureRole(client, names.service, 'nologin noinherit bypassrls');
+    await ensureRole(client, names.owner, `login noinherit connection limit 20 ${passwordAttribute(client, password)}`);
+    // The organization's data API may act as the project's API roles, and nothing else.
+    await client.query(`grant ${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)} to ${id(org.authenticator)}`);
+    await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}`);
+  }));
+}
+
+export async function ensureProjectSchemas(project: ProjectRow, org: OrganizationDatabase) {
+  const names = projectNames(project.ref);
+  await withClient(org.adminUrl(org.database), (client) =>
+    applyTenantFiles(client, 'project', project.ref, {
+      SCHEMA: names.schema,
+      AUTH_SCHEMA: names.authSchema,
+      STORAGE_SCHEMA: names.storageSchema,
+      OWNER: names.owner,
+      ANON: names.anon,
+      AUTHENTICATED: names.authenticated,
+      SERVICE: names.service,
+    }),
+  );
+}
+
+export async function ensureProjectKeys(ctx: WorkerContext, project: ProjectRow) {
+  await ctx.owner.query(
+    `update app_private.project_secrets set jwt_secret_sealed = $2, keys_issued_at = now()
+     where project_id = $1 and jwt_secret_sealed is null`,
+    [project.id, ctx.box.seal(newSecret())],
+  );
+}
+
+export async function ensureProjectBucket(ctx: WorkerContext, project: ProjectRow) {
+  const bucket = projectBucket(project.ref);
+  if (await ctx.s3.bucketExists(bucket)) return;
+  try {
+    await ctx.s3.makeBucket(bucket, ctx.s3Region);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
+  }
+}
+
+/** Pausing takes the project's roles out of reach: its owner cannot log in, its API roles cannot be assumed. */
+export async function setProjectReachable(project: ProjectRow, org: OrganizationDatabase, reachable: boolean) {
+  const names = projectNames(project.ref);
+  await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
+    const id = (name: string) => client.escapeIdentifier(name);
+    const apiRoles = `${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)}`;
+    if (reachable) {
+      await client.query(`alter role ${id(names.owner)} login`);
+      await client.query(`grant ${apiRoles} to ${id(org.authenticator)}`);
+    } else {
+      await client.query(`alter role ${id(names.owner)} nologin`);
+      await client.query(`revoke ${apiRoles} from ${id(org.authenticator)}`);
+      await client.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = $1', [names.owner]);
+    }
+  }));
+}
+
+export async function rotateJwtSecret(ctx: WorkerContext, project: ProjectRow) {
+  await ctx.owner.query(
+    'update app_private.project_secrets set jwt_secret_sealed = $2, keys_issued_at = now() where project_id = $1',
+    [project.id, ctx.box.seal(newSecret())],
+  );
+}
+
+export async function resetDatabasePassword(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
+  const password = newSecret();
+  const owner = projectNames(project.ref).owner;
+  await withClient(org.adminUrl(org.database), (client) =>
+    client.query(`alter role ${client.escapeIdentifier(owner)} ${passwordAttribute(client, password)}`),
+  );
+  await ctx.owner.query('update app_private.project_secrets set owner_password_sealed = $2 where project_id = $1', [
+    project.id,
+    ctx.box.seal(password),
+  ]);
+}
+
+/** Removes everything a project made: schemas, roles, bucket, secrets. Safe on a half-provisioned project. */
+export async function removeProject(ctx: WorkerContext, project: ProjectRow) {
+  const names = projectNames(project.ref);
+  const org = await findOrganizationDatabase(ctx, project.organizationId);
+  if (org) {
+    await withOrganizationLock(org, () => withClient(org.adminUrl('postgres'), async (client) => {
+      const { rowCount } = await client.query('select from pg_database where datname = $1', [org.database]);
+      if (rowCount === 0) return;
+      await withClient(org.adminUrl(org.database), async (tenant) => {
+        const id = (name: string) => tenant.escapeIdentifier(name);
+        for (const schema of [names.schema, names.authSchema, names.storageSchema]) {
+          await tenant.query(`drop schema if exists ${id(schema)} cascade`);
+        }
+        for (const role of [names.anon, names.authenticated, names.service, names.owner]) {
+          const { rowCount: exists } = await tenant.query('select from pg_roles where rolname = $1', [role]);
+          if (exists === 0) continue;
+          await tenant.query(`drop owned by ${id(role)}`);
+          await tenant.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = $1', [role]);
+          await tenant.query(`drop role ${id(role)}`);
+        }
+        await tenant.query('delete from canopy.tenant_migrations where scope = $1', [project.ref]);
+      });
+    }));
+  }
+  await removeBucket(ctx, projectBucket(project.ref));
+  await ctx.owner.query('delete from app_private.project_secrets where project_id = $1', [project.id]);
+}
+
+async function removeBucket(ctx: WorkerContext, bucket: string) {
+  if (!(await ctx.s3.bucketExists(bucket))) return;
+  const names: string[] = [];
+  for await (const item of ctx.s3.listObjectsV2(bucket, '', true)) if (item.name) names.push(item.name);
+  if (names.length > 0) await ctx.s3.removeObjects(bucket, names);
+  await ctx.s3.removeBucket(bucket);
+}
+
+/** Drops the organization's database and authenticator, and forgets its placement. */
+export async function removeOrganizationDatabase(ctx: WorkerContext, organizationId: string) {
+  const org = await findOrganizationDatabase(ctx, organizationId);
+  if (!org) return;
+  await withClient(org.adminUrl('postgres'), async (client) => {
+    await client.query(`drop database if exists ${client.escapeIdentifier(org.database)} with (force)`);
+    await client.query(`drop role if exists ${client.escapeIdentifier(org.authenticator)}`);
+  });
+  await ctx.owner.query('delete from app_private.organization_databases where organization_id = $1', [organizationId]);
+}

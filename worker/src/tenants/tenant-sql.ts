@@ -1,0 +1,62 @@
+/**
+ * Applies the versioned SQL under db/tenant/<kind>/ to one organization database, recording each file in
+ * `canopy.tenant_migrations` under a scope ('org', or a project's ref), so that a file is applied once per scope and
+ * a new one can be rolled out to the whole fleet, resumably. `:NAME` placeholders become quoted identifiers.
+ */
+import fs from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+
+const TENANT_DIR = fileURLToPath(new URL('../../../db/tenant/', import.meta.url));
+
+export type TenantKind = 'org' | 'project';
+
+export async function tenantFiles(kind: TenantKind): Promise<string[]> {
+  return (await fs.readdir(`${TENANT_DIR}${kind}`)).filter((file) => file.endsWith('.sql')).sort();
+}
+
+export async function applyTenantFiles(
+  client: pg.Client,
+  kind: TenantKind,
+  scope: string,
+  placeholders: Record<string, string> = {},
+): Promise<void> {
+  await client.query(`
+    create schema if not exists canopy;
+    create table if not exists canopy.tenant_migrations (
+      scope text not null,
+      filename text not null,
+      applied_at timestamptz not null default now(),
+      primary key (scope, filename)
+    );
+    revoke all on canopy.tenant_migrations from public;
+  `);
+  for (const filename of await tenantFiles(kind)) {
+    const sql = fillPlaceholders(await fs.readFile(`${TENANT_DIR}${kind}/${filename}`, 'utf8'), placeholders, client);
+    await client.query('begin');
+    try {
+      // One applier per scope at a time; the second finds the file recorded and skips it.
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`tenant:${scope}`]);
+      const { rowCount } = await client.query(
+        'select from canopy.tenant_migrations where scope = $1 and filename = $2',
+        [scope, filename],
+      );
+      if (rowCount === 0) {
+        await client.query(sql);
+        await client.query('insert into canopy.tenant_migrations (scope, filename) values ($1, $2)', [scope, filename]);
+      }
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback');
+      throw new Error(`db/tenant/${kind}/${filename}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function fillPlaceholders(sql: string, placeholders: Record<string, string>, client: pg.Client): string {
+  return sql.replace(/(?<!:):([A-Z][A-Z_]*)\b/g, (_match, name: string) => {
+    const value = placeholders[name];
+    if (value === undefined) throw new Error(`No value for the placeholder :${name}`);
+    return client.escapeIdentifier(value);
+  });
+}
