@@ -1124,6 +1124,15 @@ for (const caller of CALLERS) {
   });
 }
 
+/** The data clusters a project may be created on: for signed-in people to choose from, nobody else. */
+for (const caller of CALLERS) {
+  test(`GraphQL: ${WHO[caller]} ${caller === 'anonymous' ? 'cannot list' : 'lists'} the data clusters`, async (t) => {
+    const result = await clientOf(caller).request('{ clusterNames { nodes } }');
+    if (caller === 'anonymous') t.is(result.errors?.[0].extensions?.code, 'FORBIDDEN');
+    else t.deepEqual(result.data?.clusterNames.nodes, ['control']);
+  });
+}
+
 /* ------------------------------------------------------------------------------------------------------------------
  * 3. Meta-tests: the catalog itself keeps the matrix complete and the grants tight.
  */
@@ -1135,8 +1144,8 @@ const IDENTITY_HELPERS = [
   'current_user',
   'current_user_member_organization_ids',
 ];
-/** The organization_invitation_by_token query is matrixed above, by hand. */
-const MATRIXED_QUERIES = ['organization_invitation_by_token'];
+/** Queries matrixed above, by hand. */
+const MATRIXED_QUERIES = ['organization_invitation_by_token', 'cluster_names'];
 
 test('row level security is enabled on every table of app_public, app_hidden and app_private', async (t) => {
   const { rows } = await platform.owner.query(

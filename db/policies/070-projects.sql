@@ -18,8 +18,10 @@ grant select on app_public.projects to canopy_visitor, canopy_anonymous;
 alter table app_private.clusters enable row level security;
 alter table app_private.organization_databases enable row level security;
 alter table app_private.project_secrets enable row level security;
+alter table app_private.installation enable row level security;
+alter table app_private.reconcile_reports enable row level security;
 
-revoke all on function app_public.create_project(uuid, text) from public;
+revoke all on function app_public.create_project(uuid, text, text) from public;
 revoke all on function app_public.retry_project(uuid) from public;
 revoke all on function app_public.pause_project(uuid) from public;
 revoke all on function app_public.resume_project(uuid) from public;
@@ -27,8 +29,10 @@ revoke all on function app_public.delete_project(uuid) from public;
 revoke all on function app_public.rotate_project_jwt_secret(uuid) from public;
 revoke all on function app_public.reset_project_database_password(uuid) from public;
 revoke all on function app_public.delete_organization(uuid) from public;
+revoke all on function app_public.cluster_names() from public;
+grant execute on function app_public.cluster_names() to canopy_visitor;
 grant execute on function
-  app_public.create_project(uuid, text),
+  app_public.create_project(uuid, text, text),
   app_public.retry_project(uuid),
   app_public.pause_project(uuid),
   app_public.resume_project(uuid),

@@ -41,7 +41,13 @@ export async function createTestDatabase(): Promise<string> {
   } finally {
     await admin.end();
   }
-  return Object.assign(new URL(env('CANOPY_TEST_DATABASE_URL')), { pathname: `/${name}` }).toString();
+  const url = Object.assign(new URL(env('CANOPY_TEST_DATABASE_URL')), { pathname: `/${name}` }).toString();
+  // Each test file is an installation of its own, sharing one Postgres and S3 with the others (as a reconcile sees).
+  const clone = new pg.Client(url);
+  await clone.connect();
+  await clone.query('update app_private.installation set id = gen_random_uuid()');
+  await clone.end();
+  return url;
 }
 
 export async function startTestPlatform(

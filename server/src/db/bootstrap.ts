@@ -24,8 +24,13 @@ $$;
 -- The control API's login can become a visitor or nobody, and nothing else.
 grant canopy_visitor to canopy_authenticator;
 grant canopy_anonymous to canopy_authenticator;
--- Tenant logins (a project's owner) may connect to their own organization's database only: not to the maintenance
--- databases either, where PUBLIC may connect and create temporary tables by default.
+`;
+
+/**
+ * Every cluster that holds tenant databases: tenant logins (a project's owner) may connect to their own organization's
+ * database only, not to the maintenance databases either, where PUBLIC may connect and create temporary tables.
+ */
+export const HARDEN_CLUSTER_SQL = `
 revoke connect, temporary on database postgres from public;
 revoke connect, temporary on database template1 from public;
 `;
@@ -36,6 +41,7 @@ export async function bootstrapControlDatabase(rootUrl: string, database: string
   await client.connect();
   try {
     await client.query(ROLES_SQL);
+    await client.query(HARDEN_CLUSTER_SQL);
     // ALTER ROLE takes no parameters: the password is quoted as a literal by pg.
     await client.query(`alter role canopy_authenticator password ${client.escapeLiteral(authenticatorPassword)}`);
     const { rowCount } = await client.query('select from pg_database where datname = $1', [database]);

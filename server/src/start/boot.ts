@@ -10,6 +10,7 @@ import { withCredentials } from '../db/bootstrap.ts';
 import { prepareControlDatabase } from '../db/migrations.ts';
 import { asOwner, createPool } from '../db/pools.ts';
 import { type Services, startServices } from '../local/services.ts';
+import { enqueueFleetMigration } from '../../../worker/src/runner.ts';
 
 export interface Platform {
   config: Config;
@@ -24,10 +25,13 @@ export async function boot({ migrate = true } = {}): Promise<Platform> {
   const services = await startServices(config, migrate ? {} : { log: () => {} });
   const { database, secrets } = services;
   if (migrate) await prepareControlDatabase(database, secrets.authenticatorPassword);
+  const ownerPool = createPool(asOwner(database.url));
+  // A deploy may bring new db/tenant/ files: the worker rolls them out to every organization and project.
+  if (migrate) await enqueueFleetMigration(ownerPool);
   return {
     config,
     services,
-    ownerPool: createPool(asOwner(database.url)),
+    ownerPool,
     apiPool: createPool(withCredentials(database.url, 'canopy_authenticator', secrets.authenticatorPassword), 20),
   };
 }

@@ -21,15 +21,15 @@ import {
 type Step = (ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) => Promise<void>;
 
 export const PROVISIONING_STEPS: Array<[name: string, step: Step]> = [
-  ['database', (_ctx, _project, org) => ensureOrganizationDatabase(org)],
+  ['database', (ctx, _project, org) => ensureOrganizationDatabase(ctx, org)],
   ['roles', ensureProjectRoles],
-  ['schema', (_ctx, project, org) => ensureProjectSchemas(project, org)],
+  ['schema', ensureProjectSchemas],
   ['keys', (ctx, project) => ensureProjectKeys(ctx, project)],
   ['storage', (ctx, project) => ensureProjectBucket(ctx, project)],
 ];
 
 export async function provisionProject(ctx: WorkerContext, project: ProjectRow, steps = PROVISIONING_STEPS) {
-  const org = await placeOrganization(ctx, project.organizationId);
+  const org = await placeOrganization(ctx, project.organizationId, project.requestedCluster);
   for (const [name, step] of steps) {
     await step(ctx, project, org);
     await ctx.owner.query(

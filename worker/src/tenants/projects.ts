@@ -22,6 +22,8 @@ export interface WorkerContext {
   box: SecretBox;
   s3: Minio.Client;
   s3Region: string;
+  /** db/tenant/, the versioned SQL of organization databases and project schemas. */
+  tenantDir: string;
 }
 
 export interface ProjectRow {
@@ -30,11 +32,13 @@ export interface ProjectRow {
   organizationId: string;
   organizationRef: string;
   status: string;
+  requestedCluster: string | null;
 }
 
 export async function loadProject(ctx: WorkerContext, id: string): Promise<ProjectRow | undefined> {
   const { rows } = await ctx.owner.query<ProjectRow>(
-    `select p.id, p.ref, p.organization_id as "organizationId", o.ref as "organizationRef", p.status
+    `select p.id, p.ref, p.organization_id as "organizationId", o.ref as "organizationRef", p.status,
+            p.requested_cluster as "requestedCluster"
      from app_public.projects p join app_public.organizations o on o.id = p.organization_id where p.id = $1`,
     [id],
   );
@@ -86,25 +90,42 @@ export interface OrganizationDatabase {
 }
 
 /**
- * The organization's database record, placing it on the data cluster with the most room the first time. Placement
- * is a row in the control database; the database itself is made by ensureOrganizationDatabase.
+ * The organization's database record, placing it the first time on the requested cluster or else on the data
+ * cluster with the most room. Placement is a row in the control database; ensureOrganizationDatabase makes it real.
  */
-export async function placeOrganization(ctx: WorkerContext, organizationId: string): Promise<OrganizationDatabase> {
+export async function placeOrganization(
+  ctx: WorkerContext,
+  organizationId: string,
+  requestedCluster: string | null = null,
+): Promise<OrganizationDatabase> {
   await ctx.owner.query(
     `insert into app_private.organization_databases (organization_id, cluster_id, authenticator_password_sealed)
      select $1, c.id, $2
      from app_private.clusters c left join app_private.organization_databases d on d.cluster_id = c.id
+     where c.name = coalesce($3, c.name)
      group by c.id
      having count(d.organization_id) < c.max_databases
      order by c.max_databases - count(d.organization_id) desc, c.created_at
      limit 1
      on conflict (organization_id) do nothing`,
-    [organizationId, ctx.box.seal(newSecret())],
+    [organizationId, ctx.box.seal(newSecret()), requestedCluster],
   );
   const placed = await findOrganizationDatabase(ctx, organizationId);
-  if (!placed) throw new Error('No data cluster has room for another organization database');
+  if (!placed) throw new Error(`No data cluster${requestedCluster ? ` named ${requestedCluster}` : ''} has room`);
   return placed;
 }
+
+/**
+ * The tag on every database, role and bucket this installation makes, so that reconciling never mistakes another
+ * installation's objects (sharing a Postgres server or S3) for orphans.
+ */
+export async function installationTag(ctx: WorkerContext): Promise<string> {
+  const { rows } = await ctx.owner.query<{ id: string }>('select id from app_private.installation');
+  return `canopy:${rows[0].id}`;
+}
+
+/** Where a bucket records which installation made it (S3 tagging is not available everywhere). */
+export const BUCKET_MARKER = '.canopy-installation';
 
 export async function findOrganizationDatabase(
   ctx: WorkerContext,
@@ -153,23 +174,25 @@ export async function withOrganizationLock<T>(org: OrganizationDatabase, work: (
   });
 }
 
-/** Creates a role if it is missing (concurrent creators included), then sets its attributes. */
-async function ensureRole(client: pg.Client, role: string, attributes: string): Promise<void> {
+/** Creates a role if it is missing (concurrent creators included), then sets its attributes and tag. */
+async function ensureRole(client: pg.Client, role: string, attributes: string, tag: string): Promise<void> {
   const name = client.escapeIdentifier(role);
   await client.query(`do $$ begin create role ${name}; exception when duplicate_object then null; end $$`);
   await client.query(`alter role ${name} ${attributes}`);
+  await client.query(`comment on role ${name} is ${client.escapeLiteral(tag)}`);
 }
 
 function passwordAttribute(client: pg.Client, password: string): string {
   return `password ${client.escapeLiteral(scramVerifier(password))}`;
 }
 
-export async function ensureOrganizationDatabase(org: OrganizationDatabase): Promise<void> {
-  await withOrganizationLock(org, () => createOrganizationDatabase(org));
-  await withClient(org.adminUrl(org.database), (client) => applyTenantFiles(client, 'org', 'org'));
+export async function ensureOrganizationDatabase(ctx: WorkerContext, org: OrganizationDatabase): Promise<void> {
+  const tag = await installationTag(ctx);
+  await withOrganizationLock(org, () => createOrganizationDatabase(org, tag));
+  await withClient(org.adminUrl(org.database), (client) => applyTenantFiles(client, ctx.tenantDir, 'org', 'org'));
 }
 
-async function createOrganizationDatabase(org: OrganizationDatabase): Promise<void> {
+async function createOrganizationDatabase(org: OrganizationDatabase, tag: string): Promise<void> {
   await withClient(org.adminUrl('postgres'), async (client) => {
     const database = client.escapeIdentifier(org.database);
     const { rowCount } = await client.query('select from pg_database where datname = $1', [org.database]);
@@ -181,9 +204,15 @@ async function createOrganizationDatabase(org: OrganizationDatabase): Promise<vo
         if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
       }
     }
+    await client.query(`comment on database ${database} is ${client.escapeLiteral(tag)}`);
     // Nobody may connect or create temporary tables unless granted: no tenant reaches another's database.
     await client.query(`revoke all on database ${database} from public`);
-    await ensureRole(client, org.authenticator, `login noinherit ${passwordAttribute(client, org.authenticatorPassword)}`);
+    await ensureRole(
+      client,
+      org.authenticator,
+      `login noinherit ${passwordAttribute(client, org.authenticatorPassword)}`,
+      tag,
+    );
     await client.query(`grant connect on database ${database} to ${client.escapeIdentifier(org.authenticator)}`);
   });
 }
@@ -206,32 +235,36 @@ async function ownerPassword(ctx: WorkerContext, projectId: string): Promise<str
 export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
   const names = projectNames(project.ref);
   const password = await ownerPassword(ctx, project.id);
+  const tag = await installationTag(ctx);
   await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
     const id = (name: string) => client.escapeIdentifier(name);
-    await ensureRole(client, names.anon, 'nologin noinherit');
-    await ensureRole(client, names.authenticated, 'nologin noinherit');
+    await ensureRole(client, names.anon, 'nologin noinherit', tag);
+    await ensureRole(client, names.authenticated, 'nologin noinherit', tag);
     // As Supabase's service_role: the service key is trusted to see every row.
-    await ensureRole(client, names.service, 'nologin noinherit bypassrls');
-    await ensureRole(client, names.owner, `login noinherit connection limit 20 ${passwordAttribute(client, password)}`);
+    await ensureRole(client, names.service, 'nologin noinherit bypassrls', tag);
+    await ensureRole(client, names.owner, `login noinherit connection limit 20 ${passwordAttribute(client, password)}`, tag);
     // The organization's data API may act as the project's API roles, and nothing else.
     await client.query(`grant ${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)} to ${id(org.authenticator)}`);
     await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}`);
   }));
 }
 
-export async function ensureProjectSchemas(project: ProjectRow, org: OrganizationDatabase) {
-  const names = projectNames(project.ref);
-  await withClient(org.adminUrl(org.database), (client) =>
-    applyTenantFiles(client, 'project', project.ref, {
-      SCHEMA: names.schema,
-      AUTH_SCHEMA: names.authSchema,
-      STORAGE_SCHEMA: names.storageSchema,
-      OWNER: names.owner,
-      ANON: names.anon,
-      AUTHENTICATED: names.authenticated,
-      SERVICE: names.service,
-    }),
-  );
+export async function ensureProjectSchemas(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
+  await withClient(org.adminUrl(org.database), (client) => applyProjectFiles(ctx, client, project.ref));
+}
+
+/** db/tenant/project/ for one project, over a connection to its organization's database. */
+export function applyProjectFiles(ctx: WorkerContext, client: pg.Client, ref: string) {
+  const names = projectNames(ref);
+  return applyTenantFiles(client, ctx.tenantDir, 'project', ref, {
+    SCHEMA: names.schema,
+    AUTH_SCHEMA: names.authSchema,
+    STORAGE_SCHEMA: names.storageSchema,
+    OWNER: names.owner,
+    ANON: names.anon,
+    AUTHENTICATED: names.authenticated,
+    SERVICE: names.service,
+  });
 }
 
 export async function ensureProjectKeys(ctx: WorkerContext, project: ProjectRow) {
@@ -244,12 +277,14 @@ export async function ensureProjectKeys(ctx: WorkerContext, project: ProjectRow)
 
 export async function ensureProjectBucket(ctx: WorkerContext, project: ProjectRow) {
   const bucket = projectBucket(project.ref);
-  if (await ctx.s3.bucketExists(bucket)) return;
-  try {
-    await ctx.s3.makeBucket(bucket, ctx.s3Region);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
+  if (!(await ctx.s3.bucketExists(bucket))) {
+    try {
+      await ctx.s3.makeBucket(bucket, ctx.s3Region);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
+    }
   }
+  await ctx.s3.putObject(bucket, BUCKET_MARKER, Buffer.from(await installationTag(ctx)));
 }
 
 /** Pausing takes the project's roles out of reach: its owner cannot log in, its API roles cannot be assumed. */
@@ -316,7 +351,7 @@ export async function removeProject(ctx: WorkerContext, project: ProjectRow) {
   await ctx.owner.query('delete from app_private.project_secrets where project_id = $1', [project.id]);
 }
 
-async function removeBucket(ctx: WorkerContext, bucket: string) {
+export async function removeBucket(ctx: WorkerContext, bucket: string) {
   if (!(await ctx.s3.bucketExists(bucket))) return;
   const names: string[] = [];
   for await (const item of ctx.s3.listObjectsV2(bucket, '', true)) if (item.name) names.push(item.name);
@@ -333,4 +368,26 @@ export async function removeOrganizationDatabase(ctx: WorkerContext, organizatio
     await client.query(`drop role if exists ${client.escapeIdentifier(org.authenticator)}`);
   });
   await ctx.owner.query('delete from app_private.organization_databases where organization_id = $1', [organizationId]);
+}
+
+/* ------------------------------------------------------------------ fleet migrations */
+
+/** Statuses in which a project has its schemas, so new db/tenant/project/ files apply to it. */
+const MIGRATABLE = ['active', 'pausing', 'paused', 'resuming'];
+
+/**
+ * Applies every db/tenant/ file an organization database and its projects have not applied yet. Each file is
+ * recorded as it is applied, so an interrupted run resumes where it stopped.
+ */
+export async function migrateOrganizationDatabase(ctx: WorkerContext, organizationId: string): Promise<void> {
+  const org = await findOrganizationDatabase(ctx, organizationId);
+  if (!org) return;
+  const { rows } = await ctx.owner.query<{ ref: string }>(
+    'select ref from app_public.projects where organization_id = $1 and status = any($2)',
+    [organizationId, MIGRATABLE],
+  );
+  await withClient(org.adminUrl(org.database), async (client) => {
+    await applyTenantFiles(client, ctx.tenantDir, 'org', 'org');
+    for (const { ref } of rows) await applyProjectFiles(ctx, client, ref);
+  });
 }

@@ -4,19 +4,21 @@
  * a new one can be rolled out to the whole fleet, resumably. `:NAME` placeholders become quoted identifiers.
  */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-const TENANT_DIR = fileURLToPath(new URL('../../../db/tenant/', import.meta.url));
+export const TENANT_DIR = fileURLToPath(new URL('../../../db/tenant/', import.meta.url));
 
 export type TenantKind = 'org' | 'project';
 
-export async function tenantFiles(kind: TenantKind): Promise<string[]> {
-  return (await fs.readdir(`${TENANT_DIR}${kind}`)).filter((file) => file.endsWith('.sql')).sort();
+export async function tenantFiles(dir: string, kind: TenantKind): Promise<string[]> {
+  return (await fs.readdir(path.join(dir, kind))).filter((file) => file.endsWith('.sql')).sort();
 }
 
 export async function applyTenantFiles(
   client: pg.Client,
+  dir: string,
   kind: TenantKind,
   scope: string,
   placeholders: Record<string, string> = {},
@@ -31,8 +33,8 @@ export async function applyTenantFiles(
     );
     revoke all on canopy.tenant_migrations from public;
   `);
-  for (const filename of await tenantFiles(kind)) {
-    const sql = fillPlaceholders(await fs.readFile(`${TENANT_DIR}${kind}/${filename}`, 'utf8'), placeholders, client);
+  for (const filename of await tenantFiles(dir, kind)) {
+    const sql = fillPlaceholders(await fs.readFile(path.join(dir, kind, filename), 'utf8'), placeholders, client);
     await client.query('begin');
     try {
       // One applier per scope at a time; the second finds the file recorded and skips it.
