@@ -37,9 +37,12 @@ async function createProject(user: SignedInUser, organizationId: string, name = 
   return createProject.result;
 }
 
-/** Waits (with a deadline) until the project reaches `status`, and returns it as the user sees it. */
+/**
+ * Waits until the project reaches `status`, and returns it as the user sees it. The deadline is generous: tests in
+ * this file run at once, and the worker takes four jobs at a time.
+ */
 async function until(user: SignedInUser, id: string, status: string) {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const { project } = await user.client.data(PROJECT, { id });
     if (project.status === status) return project;
@@ -230,8 +233,13 @@ test('pausing ends the owner login and keeps the API roles out of reach; resumin
     );
   t.is((await apiRolesOfAuthenticator()).length, 3);
 
+  const open = new pg.Client(databaseUrl);
+  await open.connect();
+  const ended = new Promise<Error>((resolve) => open.on('error', resolve));
   await owner.client.data(`mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, { id: project.id });
   await until(owner, project.id, 'paused');
+  t.regex((await ended).message, /terminat/, 'the open session was ended');
+  await open.end().catch(() => {});
   t.regex(String(await canConnect(databaseUrl)), /not permitted to log in/);
   t.deepEqual(await apiRolesOfAuthenticator(), []);
   t.is(
@@ -339,4 +347,43 @@ test('twenty projects created at once, in one organization and across organizati
   );
   const finished = await Promise.all(projects.map((project) => until(owner, project.id, 'active')));
   t.is(finished.length, 20);
+});
+
+test('a provisioning that fails on its last attempt leaves the project failed with the reason; retry provisions it', async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  // A cluster with no room: placing the organization's database cannot succeed.
+  await platform.owner.query(`insert into app_private.clusters (name, max_databases) values ('full', 0) on conflict do nothing`);
+  // As createProject would make it, but with one attempt only, so that the first failure is the last.
+  const { rows } = await platform.owner.query(
+    `insert into app_public.projects (organization_id, name, requested_cluster) values ($1, 'Doomed', 'full') returning id`,
+    [org.id],
+  );
+  const { id } = rows[0];
+  await platform.owner.query(
+    `select graphile_worker.add_job('project__provision', json_build_object('id', $1::uuid),
+                                    job_key := 'project__provision:' || $1, max_attempts := 1)`,
+    [id],
+  );
+  const failed = await until(owner, id, 'failed');
+  t.regex(failed.statusReason, /No data cluster named full has room/);
+
+  await platform.owner.query(`update app_private.clusters set max_databases = 10 where name = 'full'`);
+  await owner.client.data(`mutation ($id: UUID!) { retryProject(input: { projectId: $id }) { result { status } } }`, { id });
+  const active = await until(owner, id, 'active');
+  t.is(active.statusReason, null);
+});
+
+test('names with quotes, SQL, unicode or too many characters never reach SQL as code', async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  await platform.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [org.id]);
+  for (const name of [`x'; drop schema public cascade; --`, 'Ünïcødé 🚀 "quoted"']) {
+    const project = await createProject(owner, org.id, name);
+    const active = await until(owner, project.id, 'active');
+    t.is((await owner.client.data(`query ($id: UUID!) { project(id: $id) { name } }`, { id: active.id })).project.name, name);
+  }
+  for (const name of ['', 'x'.repeat(101), 'tab\there']) {
+    t.is(await owner.client.errorCode(CREATE, { organizationId: org.id, name }), 'INVALID_NAME', JSON.stringify(name));
+  }
 });

@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import { freePort } from '../server/src/local/services.ts';
+import { loadConfig } from '../server/src/config.ts';
+import { freePort, startServices } from '../server/src/local/services.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const START_DEADLINE_MS = 45_000;
@@ -26,7 +27,7 @@ const started: ChildProcess[] = [];
 let dataDir: string;
 
 test.before(async () => {
-  dataDir = await fs.mkdtemp('/tmp/canopy-start-badinput-');
+  dataDir = await fs.mkdtemp('/tmp/canopy-start-');
 });
 
 test.after.always(async () => {
@@ -205,4 +206,23 @@ test.serial('one command starts Canopy on a fresh data folder, survives a crash,
   t.false(isAlive(postmaster!), 'its Postgres has stopped');
   t.deepEqual(processesUsing(dataDir), [], 'no process uses the data folder');
   t.false(existsSync(path.join(dataDir, 'services.json')), 'no owner is recorded any more');
+});
+
+test('with DATABASE_URL and CANOPY_S3_* set, nothing embedded starts and the given servers are used', async (t) => {
+  const external = await fs.mkdtemp('/tmp/canopy-external-');
+  const s3 = JSON.parse(process.env.CANOPY_TEST_S3!);
+  const config = loadConfig({
+    CANOPY_DATA_DIR: external,
+    DATABASE_URL: process.env.CANOPY_TEST_DATABASE_URL,
+    ROOT_DATABASE_URL: process.env.CANOPY_TEST_ROOT_URL,
+    CANOPY_S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
+    CANOPY_S3_ACCESS_KEY: s3.accessKey,
+    CANOPY_S3_SECRET_KEY: s3.secretKey,
+  });
+  const services = await startServices(config, { log: () => {} });
+  t.is(services.database.url, config.database!.url);
+  t.like(services.s3, { endPoint: s3.endPoint, port: s3.port });
+  await services.stop();
+  t.deepEqual(readdirSync(external).sort(), ['secrets.json'], 'no postgres/, no s3/, no services.json');
+  await fs.rm(external, { recursive: true });
 });
