@@ -2,6 +2,7 @@
  * The Canopy server: one Fastify app with the control API (`/graphql`, HTTP and WebSocket) and, later, the project
  * APIs and the console. Built from the configuration and the running services; entry points in start/.
  */
+import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -15,7 +16,11 @@ import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
 import { CanopyError } from './errors.ts';
 import type { Services } from './local/services.ts';
+import { hostRewriter, projectApi } from './projects/api.ts';
 import { ProjectCredentialsService } from './projects/credentials.ts';
+import { OrganizationDatabases } from './projects/databases.ts';
+import { ProjectGraphQL } from './projects/graphql.ts';
+import { ProjectRegistry } from './projects/registry.ts';
 import { SecretBox } from './secrets.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
@@ -31,7 +36,13 @@ export interface AppDependencies {
 }
 
 export async function createApp({ config, ownerPool, apiPool, services, logger = false }: AppDependencies) {
-  const app = Fastify({ logger, trustProxy: config.production, bodyLimit: 1_048_576 });
+  const rewrite = hostRewriter(config.apiDomain);
+  const app = Fastify({
+    logger,
+    trustProxy: config.production,
+    bodyLimit: 1_048_576,
+    rewriteUrl: rewrite && ((request: IncomingMessage) => rewrite(request.headers.host, request.url ?? '/')),
+  });
   const accounts = new Accounts(ownerPool, config);
   const projects = new ProjectCredentialsService(
     ownerPool,
@@ -45,7 +56,7 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
     if (!known) request.log.error(error);
     const { code, message, status } = known ?? new CanopyError('INTERNAL_ERROR', 'Something went wrong on our side', 500);
     // The GraphQL endpoint answers in GraphQL's shape, everything else as { code, message }.
-    const body = request.url.startsWith('/graphql') ? { errors: [{ message, extensions: { code } }] } : { code, message };
+    const body = /^(\/p\/[a-z]+)?\/graphql/.test(request.url) ? { errors: [{ message, extensions: { code } }] } : { code, message };
     reply.status(status).send(body);
   });
 
@@ -60,9 +71,11 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
       },
     },
   });
+  const consoleOrigins = [new URL(config.publicUrl).origin, ...config.corsOrigins];
   await app.register(cors, {
-    origin: [new URL(config.publicUrl).origin, ...config.corsOrigins],
-    credentials: true,
+    // Project APIs are called by apps on any origin, with keys, never cookies; the control API only by the console.
+    delegator: (request, callback) =>
+      callback(null, request.url?.startsWith('/p/') ? { origin: true } : { origin: consoleOrigins, credentials: true }),
   });
   requireUtf8Json(app);
   await app.register(cookie);
@@ -75,6 +88,18 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
     await controlApi.pgl.createServ(grafserv).addTo(control);
   });
   app.addHook('onClose', () => controlApi.release());
+
+  const box = new SecretBox(services.secrets.masterKey);
+  const graphql = new ProjectGraphQL(config.apiCacheMb);
+  const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
+  const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
+  await registry.listen((ref) => graphql.forget(ref));
+  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql });
+  app.addHook('onClose', async () => {
+    await graphql.close();
+    await databases.close();
+    await registry.close();
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/', async (_request, reply) =>

@@ -13,8 +13,16 @@ export interface Config {
   port: number;
   /** The URL people reach the console and APIs at; also the only origin cookie sessions are accepted from. */
   publicUrl: string;
-  /** Extra origins allowed to call the APIs from a browser (CORS). */
+  /** Extra origins allowed to call the control API from a browser (CORS); project APIs accept any origin. */
   corsOrigins: string[];
+  /** Project APIs are also served at `<ref>.<apiDomain>`. */
+  apiDomain?: string;
+  /** Memory for cached per-project GraphQL instances. */
+  apiCacheMb: number;
+  /** Connections per organization database, shared by its projects' APIs. */
+  organizationPoolSize: number;
+  /** Jobs one worker process runs at once (provisioning is mostly waiting on Postgres). */
+  workerConcurrency: number;
   production: boolean;
   /** External Postgres; undefined means embedded. */
   database?: {
@@ -56,6 +64,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl,
     corsOrigins: list(env.CANOPY_CORS_ORIGINS),
+    apiDomain: env.CANOPY_API_DOMAIN || undefined,
+    apiCacheMb: int(env.CANOPY_API_CACHE_MB, 256),
+    organizationPoolSize: int(env.CANOPY_ORG_POOL_SIZE, 10),
+    workerConcurrency: int(env.CANOPY_WORKER_CONCURRENCY, 10),
     production: env.NODE_ENV === 'production',
     database: databaseUrl
       ? {

@@ -1,10 +1,31 @@
 /**
- * A transaction on the owner pool that carries who is acting and from where, in the same transaction-local
- * settings the control API sets, so that audit entries written inside it name the actor, IP and user agent.
+ * Transactions that carry settings for their statements: who is acting and from where (control database, read by
+ * the audit triggers), or which role and JWT claims a project API request runs with (organization databases).
+ * The settings are transaction-local and set in the same round trip as nothing else: one statement after `begin`.
  * Postgres errors come out as CanopyErrors where they are the caller's to know.
  */
 import type pg from 'pg';
 import { fromPostgresError } from '../errors.ts';
+
+export async function transactionWithSettings<T>(
+  pool: pg.Pool,
+  settings: Record<string, string>,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('select set_config(key, value, true) from json_each_text($1)', [JSON.stringify(settings)]);
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw fromPostgresError(error as object) ?? error;
+  } finally {
+    client.release();
+  }
+}
 
 export interface Actor {
   userId: string | null;
@@ -12,26 +33,11 @@ export interface Actor {
   userAgent: string;
 }
 
-export async function actingTransaction<T>(
-  pool: pg.Pool,
-  actor: Actor,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query(
-      `select set_config('canopy.user_id', $1, true), set_config('canopy.client_ip', $2, true),
-              set_config('canopy.user_agent', $3, true)`,
-      [actor.userId ?? '', actor.ip, actor.userAgent],
-    );
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback');
-    throw fromPostgresError(error as object) ?? error;
-  } finally {
-    client.release();
-  }
+/** On the control database: audit entries written inside name the actor, IP and user agent. */
+export function actingTransaction<T>(pool: pg.Pool, actor: Actor, work: (client: pg.PoolClient) => Promise<T>) {
+  return transactionWithSettings(
+    pool,
+    { 'canopy.user_id': actor.userId ?? '', 'canopy.client_ip': actor.ip, 'canopy.user_agent': actor.userAgent },
+    work,
+  );
 }

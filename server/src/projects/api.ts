@@ -1,0 +1,77 @@
+/**
+ * A project's APIs, at `/p/<ref>/…` (and at `<ref>.<CANOPY_API_DOMAIN>/…`, rewritten to that), laid out as a
+ * Supabase project's so that Supabase clients work. Every request first resolves the project (a paused, deleted or
+ * unknown one is refused before any work) and verifies the caller's key or token with the project's own secret.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CanopyError } from '../errors.ts';
+import { LIMITS } from '../graphql/common.ts';
+import { identifyProjectCaller } from './callers.ts';
+import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
+import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
+import type { ProjectEntry, ProjectRegistry } from './registry.ts';
+
+export interface ProjectApiDependencies {
+  registry: ProjectRegistry;
+  databases: OrganizationDatabases;
+  graphql: ProjectGraphQL;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    project?: { entry: ProjectEntry; database: OrganizationDatabase };
+    graphqlInstance?: ProjectGraphQLInstance;
+  }
+}
+
+/** Why a project that exists does not serve requests now. */
+function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is ProjectEntry {
+  if (!entry || entry.status === 'deleted' || entry.status === 'deleting') {
+    throw new CanopyError('PROJECT_NOT_FOUND', 'There is no such project', 404);
+  }
+  if (['paused', 'pausing', 'resuming'].includes(entry.status)) {
+    throw new CanopyError('PROJECT_PAUSED', 'The project is paused; resume it to use its APIs', 503);
+  }
+  if (entry.status !== 'active' || !entry.databaseUrl) {
+    throw new CanopyError('PROJECT_NOT_READY', `The project is ${entry.status}, not ready yet`, 503);
+  }
+}
+
+export async function projectApi(app: FastifyInstance, { registry, databases, graphql }: ProjectApiDependencies) {
+  app.addHook('onRequest', async (request) => {
+    const { ref } = request.params as { ref: string };
+    const entry = await registry.get(ref);
+    refuseUnlessActive(entry);
+    const query = request.query as { apikey?: string };
+    const apikey = (request.headers.apikey as string | undefined) ?? query.apikey;
+    request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
+    request.project = { entry, database: databases.get(entry.databaseUrl!) };
+  });
+
+  const instanceOf = (request: FastifyRequest) => graphql.get(request.project!.entry, request.project!.database);
+  app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes }, async (request, reply) =>
+    (await instanceOf(request)).post(request, reply),
+  );
+  app.route({
+    method: 'GET',
+    url: '/graphql/v1',
+    // Built before the upgrade, so that the socket's first message (connection_init) finds its handler ready.
+    preHandler: async (request) => {
+      request.graphqlInstance = await instanceOf(request);
+    },
+    handler: (request, reply) => request.graphqlInstance!.get(request, reply),
+    wsHandler(this: FastifyInstance, socket, request) {
+      request.graphqlInstance!.websocket.call(this, socket, request);
+    },
+  });
+}
+
+/** `<ref>.<domain>/x` is `/p/<ref>/x`. */
+export function hostRewriter(apiDomain: string | undefined) {
+  if (!apiDomain) return undefined;
+  const pattern = new RegExp(`^([a-z]{20})\\.${apiDomain.replace(/\./g, '\\.')}(:\\d+)?$`);
+  return (host: string | undefined, url: string) => {
+    const ref = pattern.exec(host ?? '')?.[1];
+    return ref ? `/p/${ref}${url}` : url;
+  };
+}

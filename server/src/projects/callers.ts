@@ -1,0 +1,59 @@
+/**
+ * Who is calling a project's API. Every request carries the project's `anon` or `service_role` key as `apikey`
+ * (header, or query parameter where headers cannot be set: WebSockets); `Authorization: Bearer` may carry an end
+ * user's access token instead, which then decides the role. Tokens are verified with the project's own JWT secret,
+ * HS256 only, and must name the project (`ref`): a token of another project never verifies here.
+ */
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { CanopyError } from '../errors.ts';
+import type { ProjectEntry } from './registry.ts';
+
+export type ApiRole = 'anon' | 'authenticated' | 'service_role';
+
+export interface ProjectCaller {
+  role: ApiRole;
+  /** The Postgres role the request runs as. */
+  databaseRole: string;
+  claims: JWTPayload & { role: ApiRole; ref: string; sub?: string };
+}
+
+const DATABASE_ROLE_SUFFIX: Record<ApiRole, string> = {
+  anon: 'anon',
+  authenticated: 'authenticated',
+  service_role: 'service',
+};
+
+export async function verifyProjectToken(project: ProjectEntry, token: string): Promise<ProjectCaller['claims']> {
+  if (!project.jwtSecret) throw new CanopyError('PROJECT_NOT_READY', 'The project is not ready yet', 503);
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, project.jwtSecret, { algorithms: ['HS256'] }));
+  } catch (error) {
+    const expired = error instanceof errors.JWTExpired;
+    throw new CanopyError(expired ? 'JWT_EXPIRED' : 'INVALID_JWT', expired ? 'The JWT has expired' : 'Invalid JWT', 401);
+  }
+  const role = payload.role;
+  if (payload.ref !== project.ref || (role !== 'anon' && role !== 'authenticated' && role !== 'service_role')) {
+    throw new CanopyError('INVALID_JWT', 'Invalid JWT', 401);
+  }
+  if (role === 'authenticated' && (typeof payload.sub !== 'string' || payload.aud !== 'authenticated')) {
+    throw new CanopyError('INVALID_JWT', 'Invalid JWT', 401);
+  }
+  return payload as ProjectCaller['claims'];
+}
+
+export async function identifyProjectCaller(
+  project: ProjectEntry,
+  apikey: string | undefined,
+  authorization: string | undefined,
+): Promise<ProjectCaller> {
+  if (!apikey) throw new CanopyError('NO_API_KEY', 'No API key found in request', 401);
+  const key = await verifyProjectToken(project, apikey).catch(() => {
+    throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
+  });
+  if (key.role === 'authenticated') throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
+  if (authorization && !bearer) throw new CanopyError('INVALID_JWT', 'The Authorization header must be "Bearer <token>"', 401);
+  const claims = bearer && bearer !== apikey ? await verifyProjectToken(project, bearer) : key;
+  return { role: claims.role, databaseRole: `p_${project.ref}_${DATABASE_ROLE_SUFFIX[claims.role]}`, claims };
+}

@@ -1,0 +1,102 @@
+/**
+ * What the project APIs need to know about a project, by ref: its status, its JWT secret and its database. Read from
+ * the control database once and cached; a change to the project or its secrets is announced on `canopy:projects`
+ * (a trigger), and the entry is forgotten. Unknown refs are cached too, so guessing refs costs one query per ref.
+ */
+import type pg from 'pg';
+import type { SecretBox } from '../secrets.ts';
+
+export interface ProjectEntry {
+  id: string;
+  ref: string;
+  status: string;
+  organizationRef: string;
+  planId: string;
+  /** Present once provisioning has made the keys. */
+  jwtSecret?: Uint8Array;
+  /** The organization database, as its authenticator login; present once the database is placed. */
+  databaseUrl?: string;
+}
+
+export class ProjectRegistry {
+  private readonly entries = new Map<string, Promise<ProjectEntry | undefined>>();
+  private listener?: pg.PoolClient;
+
+  constructor(
+    private readonly owner: pg.Pool,
+    private readonly box: SecretBox,
+    /** The control cluster's superuser URL: where organization databases on the control cluster are. */
+    private readonly controlRootUrl: string,
+  ) {}
+
+  /**
+   * Starts listening for changes; until then (and if the listener fails) nothing is cached. `onChange` hears of every
+   * changed project, for the caches built on an entry.
+   */
+  async listen(onChange: (ref: string) => void): Promise<void> {
+    const client = await this.owner.connect();
+    client.on('notification', (message) => {
+      const ref = message.payload ?? '';
+      this.entries.delete(ref);
+      onChange(ref);
+    });
+    client.on('error', () => {
+      this.listener = undefined;
+      this.entries.clear();
+      client.release(true);
+    });
+    await client.query('listen "canopy:projects"');
+    this.listener = client;
+  }
+
+  get(ref: string): Promise<ProjectEntry | undefined> {
+    const cached = this.entries.get(ref);
+    if (cached) return cached;
+    const loading = this.load(ref);
+    if (this.listener) {
+      this.entries.set(ref, loading);
+      loading.catch(() => this.entries.delete(ref));
+    }
+    return loading;
+  }
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    this.entries.clear();
+    listener?.release();
+  }
+
+  private async load(ref: string): Promise<ProjectEntry | undefined> {
+    if (!/^[a-z]{20}$/.test(ref)) return undefined;
+    const { rows } = await this.owner.query(
+      `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, s.jwt_secret_sealed,
+              d.authenticator_password_sealed, c.admin_url_sealed
+       from app_public.projects p
+       join app_public.organizations o on o.id = p.organization_id
+       left join app_private.project_secrets s on s.project_id = p.id
+       left join app_private.organization_databases d on d.organization_id = p.organization_id
+       left join app_private.clusters c on c.id = d.cluster_id
+       where p.ref = $1`,
+      [ref],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const entry: ProjectEntry = {
+      id: row.id,
+      ref: row.ref,
+      status: row.status,
+      organizationRef: row.organization_ref,
+      planId: row.plan_id,
+    };
+    if (row.jwt_secret_sealed) entry.jwtSecret = new TextEncoder().encode(this.box.open(row.jwt_secret_sealed));
+    if (row.authenticator_password_sealed) {
+      const url = new URL(row.admin_url_sealed ? this.box.open(row.admin_url_sealed) : this.controlRootUrl);
+      url.username = `o_${row.organization_ref}_authenticator`;
+      url.password = encodeURIComponent(this.box.open(row.authenticator_password_sealed));
+      url.pathname = `/org_${row.organization_ref}`;
+      entry.databaseUrl = url.toString();
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * A project's GraphQL API, as app developers use it: tables their DBAs create appear, filtered by their RLS
+ * policies for the key or user token used; schema changes show up without a restart; anything not the project's own
+ * key or token is refused before any work.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import test from 'ava';
+import { SignJWT } from 'jose';
+import { withClient } from '../worker/src/tenants/projects.ts';
+import { type SignedInUser, signUp } from './support/client.ts';
+import { newOrganization, waitFor } from './support/org-fixtures.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+const API_DOMAIN = 'api.canopy.test';
+let platform: TestPlatform;
+test.before(async () => {
+  platform = await startTestPlatform({ CANOPY_API_DOMAIN: API_DOMAIN });
+});
+test.after.always(() => platform?.stop());
+
+interface Project {
+  id: string;
+  ref: string;
+  apiUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  databaseUrl: string;
+}
+
+async function activeProject(owner: SignedInUser): Promise<Project> {
+  const org = await newOrganization(platform, owner);
+  const { createProject } = await owner.client.data(
+    `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "App" }) { result { id ref } } }`,
+    { id: org.id },
+  );
+  const { id, ref } = createProject.result;
+  await waitFor(
+    'the project to be active',
+    async () => (await platform.owner.query(`select from app_public.projects where id = $1 and status = 'active'`, [id])).rowCount === 1,
+    60_000,
+  );
+  const { projectCredentials } = await owner.client.data(
+    `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey serviceRoleKey jwtSecret databaseUrl } }`,
+    { id },
+  );
+  return { id, ref, ...projectCredentials };
+}
+
+/** A todo list whose rows belong to end users: each sees and adds only their own. */
+async function createTodos(project: Project) {
+  await withClient(project.databaseUrl, async (client) => {
+    const schema = `p_${project.ref}`;
+    await client.query(`
+      create table ${schema}.todos (
+        id serial primary key,
+        owner_id uuid not null default canopy.uid(),
+        title text not null
+      );
+      alter table ${schema}.todos enable row level security;
+      create policy own_todos on ${schema}.todos using (owner_id = canopy.uid()) with check (owner_id = canopy.uid());
+    `);
+  });
+}
+
+function userToken(project: Project, sub: string, overrides: Record<string, unknown> = {}, expiresIn = '1h') {
+  return new SignJWT({ role: 'authenticated', ref: project.ref, ...overrides })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setAudience('authenticated')
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(project.jwtSecret));
+}
+
+async function graphql(
+  url: string,
+  query: string,
+  headers: Record<string, string>,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${url}/graphql/v1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const TITLES = `{ todos(orderBy: ID_ASC) { nodes { title } } }`;
+const ADD = `mutation ($title: String!) { createTodo(input: { todo: { title: $title } }) { todo { title ownerId } } }`;
+
+test('tables the DBA creates appear, and each user sees only the rows their RLS policy allows', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  await createTodos(project);
+  const [ada, bob] = [randomUUID(), randomUUID()];
+  const as = async (sub: string) => ({ apikey: project.anonKey, authorization: `Bearer ${await userToken(project, sub)}` });
+
+  const added = await graphql(project.apiUrl, ADD, await as(ada), { title: 'ada 1' });
+  t.deepEqual(added.body.data.createTodo.todo, { title: 'ada 1', ownerId: ada });
+  await graphql(project.apiUrl, ADD, await as(bob), { title: 'bob 1' });
+
+  t.deepEqual((await graphql(project.apiUrl, TITLES, await as(ada))).body.data.todos.nodes, [{ title: 'ada 1' }]);
+  t.deepEqual((await graphql(project.apiUrl, TITLES, await as(bob))).body.data.todos.nodes, [{ title: 'bob 1' }]);
+  t.deepEqual((await graphql(project.apiUrl, TITLES, { apikey: project.anonKey })).body.data.todos.nodes, []);
+  // The service_role key sees every row, as in Supabase.
+  const service = await graphql(project.apiUrl, TITLES, { apikey: project.serviceRoleKey });
+  t.deepEqual(service.body.data.todos.nodes, [{ title: 'ada 1' }, { title: 'bob 1' }]);
+  // A user cannot write a row as someone else.
+  const forged = await graphql(
+    project.apiUrl,
+    `mutation { createTodo(input: { todo: { title: "x", ownerId: "${bob}" } }) { todo { id } } }`,
+    await as(ada),
+  );
+  t.is(forged.body.errors[0].extensions.code, 'FORBIDDEN');
+});
+
+test('a schema change shows up without a restart', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  await createTodos(project);
+  const headers = { apikey: project.serviceRoleKey };
+  t.truthy((await graphql(project.apiUrl, TITLES, headers)).body.data);
+  await withClient(project.databaseUrl, (client) =>
+    client.query(`alter table p_${project.ref}.todos add column done boolean not null default false`),
+  );
+  await waitFor('the new column', async () => {
+    const { body } = await graphql(project.apiUrl, `{ todos { nodes { title done } } }`, headers);
+    return !body.errors;
+  });
+  t.pass();
+});
+
+test('the API answers at <ref>.<CANOPY_API_DOMAIN> too', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  // fetch may not set Host: a plain HTTP request, as one arriving through DNS would be.
+  const body = await new Promise<string>((resolve, reject) => {
+    const request = http.request(
+      `${platform.url}/graphql/v1`,
+      {
+        method: 'POST',
+        headers: { host: `${project.ref}.${API_DOMAIN}`, apikey: project.anonKey, 'content-type': 'application/json' },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve(text));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify({ query: '{ __typename }' }));
+  });
+  t.deepEqual(JSON.parse(body).data, { __typename: 'Query' });
+});
+
+test('requests without a valid key of this very project are refused before any work', async (t) => {
+  const owner = await signUp(platform);
+  const [project, other] = [await activeProject(owner), await activeProject(owner)];
+  const query = '{ __typename }';
+  const codeOf = async (headers: Record<string, string>, url = project.apiUrl) => {
+    const { status, body } = await graphql(url, query, headers);
+    return [status, body.errors?.[0]?.extensions?.code];
+  };
+  t.deepEqual(await codeOf({}), [401, 'NO_API_KEY']);
+  t.deepEqual(await codeOf({ apikey: other.anonKey }), [401, 'INVALID_API_KEY']);
+  t.deepEqual(await codeOf({ apikey: 'not a jwt' }), [401, 'INVALID_API_KEY']);
+  const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ role: 'service_role', ref: project.ref })).toString('base64url')}.`;
+  t.deepEqual(await codeOf({ apikey: unsigned }), [401, 'INVALID_API_KEY']);
+  t.deepEqual(await codeOf({ apikey: project.anonKey, authorization: `Bearer ${await userToken(other, randomUUID())}` }), [401, 'INVALID_JWT']);
+  t.deepEqual(
+    await codeOf({ apikey: project.anonKey, authorization: `Bearer ${await userToken(project, randomUUID(), { ref: other.ref })}` }),
+    [401, 'INVALID_JWT'],
+  );
+  t.deepEqual(
+    await codeOf({ apikey: project.anonKey, authorization: `Bearer ${await userToken(project, randomUUID(), {}, '-1s')}` }),
+    [401, 'JWT_EXPIRED'],
+  );
+  t.deepEqual(
+    await codeOf({ apikey: project.anonKey, authorization: `Bearer ${await userToken(project, randomUUID(), { role: 'postgres' })}` }),
+    [401, 'INVALID_JWT'],
+  );
+  t.deepEqual(await codeOf({ apikey: project.anonKey }, `${platform.url}/p/abcdefghijabcdefghij`), [404, 'PROJECT_NOT_FOUND']);
+
+  await owner.client.data(`mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, { id: project.id });
+  await waitFor('the pause', async () => (await codeOf({ apikey: project.anonKey }))[1] === 'PROJECT_PAUSED', 30_000);
+  t.is((await codeOf({ apikey: project.anonKey }))[0], 503);
+});
+
+test('a rotated JWT secret makes the old keys and user tokens stop working at once', async (t) => {
+  const owner = await signUp(platform);
+  const project = await activeProject(owner);
+  t.truthy((await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).body.data);
+  await owner.client.data(`mutation ($id: UUID!) { rotateProjectJwtSecret(input: { projectId: $id }) { result } }`, { id: project.id });
+  await waitFor('the rotation', async () => (await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).status === 401, 30_000);
+  t.pass();
+});
