@@ -77,7 +77,7 @@ export function startWorker(dependencies: WorkerDependencies): Promise<Runner> {
   return run({
     pgPool: dependencies.ownerPool,
     taskList: taskList(workerContext(dependencies)),
-    concurrency: 4,
+    concurrency: dependencies.config.workerConcurrency,
     noHandleSignals: true,
     pollInterval: 1000,
     parsedCronItems: CRONTAB,

@@ -81,7 +81,10 @@ export function projectJob(
 /* ------------------------------------------------------------------ organization databases */
 
 export interface OrganizationDatabase {
+  organizationId: string;
   ref: string;
+  /** Whether ensureOrganizationDatabase has completed since the database was placed. */
+  ready: boolean;
   database: string;
   authenticator: string;
   authenticatorPassword: string;
@@ -131,8 +134,8 @@ export async function findOrganizationDatabase(
   ctx: WorkerContext,
   organizationId: string,
 ): Promise<OrganizationDatabase | undefined> {
-  const { rows } = await ctx.owner.query<{ ref: string; password: string; admin_url_sealed: string | null }>(
-    `select o.ref, d.authenticator_password_sealed as password, c.admin_url_sealed
+  const { rows } = await ctx.owner.query<{ ref: string; password: string; admin_url_sealed: string | null; ready: boolean }>(
+    `select o.ref, d.authenticator_password_sealed as password, c.admin_url_sealed, d.ready_at is not null as ready
      from app_private.organization_databases d
      join app_public.organizations o on o.id = d.organization_id
      join app_private.clusters c on c.id = d.cluster_id
@@ -144,7 +147,9 @@ export async function findOrganizationDatabase(
   const clusterUrl = row.admin_url_sealed ? ctx.box.open(row.admin_url_sealed) : ctx.controlRootUrl;
   const names = organizationNames(row.ref);
   return {
+    organizationId,
     ref: row.ref,
+    ready: row.ready,
     ...names,
     authenticatorPassword: ctx.box.open(row.password),
     adminUrl: (database) => Object.assign(new URL(clusterUrl), { pathname: `/${database}` }).toString(),
@@ -174,22 +179,40 @@ export async function withOrganizationLock<T>(org: OrganizationDatabase, work: (
   });
 }
 
-/** Creates a role if it is missing (concurrent creators included), then sets its attributes and tag. */
-async function ensureRole(client: pg.Client, role: string, attributes: string, tag: string): Promise<void> {
+/**
+ * Creates a role with its attributes in one statement if it is missing, and tags it; a role that exists is left as
+ * it is (pause, resume and password resets change attributes explicitly). Callers hold the organization lock.
+ */
+async function ensureRole(
+  client: pg.Client,
+  role: string,
+  attributes: string | (() => Promise<string>),
+  tag: string,
+): Promise<void> {
   const name = client.escapeIdentifier(role);
-  await client.query(`do $$ begin create role ${name}; exception when duplicate_object then null; end $$`);
-  await client.query(`alter role ${name} ${attributes}`);
-  await client.query(`comment on role ${name} is ${client.escapeLiteral(tag)}`);
+  const { rows } = await client.query<{ tag: string | null }>(
+    `select shobj_description(oid, 'pg_authid') as tag from pg_roles where rolname = $1`,
+    [role],
+  );
+  if (rows.length === 0) {
+    await client.query(`create role ${name} ${typeof attributes === 'string' ? attributes : await attributes()}`);
+  }
+  if (rows[0]?.tag !== tag) await client.query(`comment on role ${name} is ${client.escapeLiteral(tag)}`);
 }
 
-function passwordAttribute(client: pg.Client, password: string): string {
-  return `password ${client.escapeLiteral(scramVerifier(password))}`;
+async function passwordAttribute(client: pg.Client, password: string): Promise<string> {
+  return `password ${client.escapeLiteral(await scramVerifier(password))}`;
 }
 
+/** Makes the organization's database whole; once it is (`ready`), later projects skip this. */
 export async function ensureOrganizationDatabase(ctx: WorkerContext, org: OrganizationDatabase): Promise<void> {
+  if (org.ready) return;
   const tag = await installationTag(ctx);
   await withOrganizationLock(org, () => createOrganizationDatabase(org, tag));
   await withClient(org.adminUrl(org.database), (client) => applyTenantFiles(client, ctx.tenantDir, 'org', 'org'));
+  await ctx.owner.query('update app_private.organization_databases set ready_at = now() where organization_id = $1', [
+    org.organizationId,
+  ]);
 }
 
 async function createOrganizationDatabase(org: OrganizationDatabase, tag: string): Promise<void> {
@@ -210,7 +233,7 @@ async function createOrganizationDatabase(org: OrganizationDatabase, tag: string
     await ensureRole(
       client,
       org.authenticator,
-      `login noinherit ${passwordAttribute(client, org.authenticatorPassword)}`,
+      async () => `login noinherit ${await passwordAttribute(client, org.authenticatorPassword)}`,
       tag,
     );
     await client.query(`grant connect on database ${database} to ${client.escapeIdentifier(org.authenticator)}`);
@@ -242,7 +265,12 @@ export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow
     await ensureRole(client, names.authenticated, 'nologin noinherit', tag);
     // As Supabase's service_role: the service key is trusted to see every row.
     await ensureRole(client, names.service, 'nologin noinherit bypassrls', tag);
-    await ensureRole(client, names.owner, `login noinherit connection limit 20 ${passwordAttribute(client, password)}`, tag);
+    await ensureRole(
+      client,
+      names.owner,
+      async () => `login noinherit connection limit 20 ${await passwordAttribute(client, password)}`,
+      tag,
+    );
     // The organization's data API may act as the project's API roles, and nothing else.
     await client.query(`grant ${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)} to ${id(org.authenticator)}`);
     await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}`);
@@ -255,8 +283,13 @@ export async function ensureProjectSchemas(ctx: WorkerContext, project: ProjectR
 
 /** db/tenant/project/ for one project, over a connection to its organization's database. */
 export function applyProjectFiles(ctx: WorkerContext, client: pg.Client, ref: string) {
+  return applyTenantFiles(client, ctx.tenantDir, 'project', ref, projectPlaceholders(ref));
+}
+
+/** What `:NAME` stands for in db/tenant/project/ files. */
+export function projectPlaceholders(ref: string): Record<string, string> {
   const names = projectNames(ref);
-  return applyTenantFiles(client, ctx.tenantDir, 'project', ref, {
+  return {
     SCHEMA: names.schema,
     AUTH_SCHEMA: names.authSchema,
     STORAGE_SCHEMA: names.storageSchema,
@@ -264,7 +297,7 @@ export function applyProjectFiles(ctx: WorkerContext, client: pg.Client, ref: st
     ANON: names.anon,
     AUTHENTICATED: names.authenticated,
     SERVICE: names.service,
-  });
+  };
 }
 
 export async function ensureProjectKeys(ctx: WorkerContext, project: ProjectRow) {
@@ -314,8 +347,8 @@ export async function rotateJwtSecret(ctx: WorkerContext, project: ProjectRow) {
 export async function resetDatabasePassword(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
   const password = newSecret();
   const owner = projectNames(project.ref).owner;
-  await withClient(org.adminUrl(org.database), (client) =>
-    client.query(`alter role ${client.escapeIdentifier(owner)} ${passwordAttribute(client, password)}`),
+  await withClient(org.adminUrl(org.database), async (client) =>
+    client.query(`alter role ${client.escapeIdentifier(owner)} ${await passwordAttribute(client, password)}`),
   );
   await ctx.owner.query('update app_private.project_secrets set owner_password_sealed = $2 where project_id = $1', [
     project.id,

@@ -78,7 +78,8 @@ export async function reconcile(ctx: WorkerContext, { repair }: { repair: boolea
     for (const project of here.filter((p) => SETTLED.includes(p.status))) {
       const database = organizationNames(project.organizationRef).database;
       if (!present.databases.includes(database)) miss(project, `database ${database}`);
-      for (const role of Object.values(roleNames(project.ref))) {
+      const { authenticator } = organizationNames(project.organizationRef);
+      for (const role of [authenticator, ...Object.values(roleNames(project.ref))]) {
         if (!present.roles.includes(role)) miss(project, `role ${role}`);
       }
     }
@@ -195,6 +196,12 @@ async function removeOrphans(at: (database: string) => string, orphans: Findings
 async function reprovision(ctx: WorkerContext, projectId: string, objects: string[]) {
   const project = await loadProject(ctx, projectId);
   if (!project || !SETTLED.includes(project.status)) return;
+  if (objects.some((object) => object.startsWith('database ') || object.startsWith('role o_'))) {
+    // The organization's database itself must be made again, not skipped as ready.
+    await ctx.owner.query('update app_private.organization_databases set ready_at = null where organization_id = $1', [
+      project.organizationId,
+    ]);
+  }
   const org = await placeOrganization(ctx, project.organizationId);
   if (objects.some((object) => object.startsWith('schema '))) {
     await withClient(org.adminUrl(org.database), (client) =>

@@ -55,7 +55,8 @@ export async function applyTenantFiles(
   }
 }
 
-function fillPlaceholders(sql: string, placeholders: Record<string, string>, client: pg.Client): string {
+/** Replaces `:NAME` placeholders (not `::casts`) with quoted identifiers. */
+export function fillPlaceholders(sql: string, placeholders: Record<string, string>, client: pg.Client): string {
   return sql.replace(/(?<!:):([A-Z][A-Z_]*)\b/g, (_match, name: string) => {
     const value = placeholders[name];
     if (value === undefined) throw new Error(`No value for the placeholder :${name}`);

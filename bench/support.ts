@@ -1,0 +1,151 @@
+/**
+ * What the benchmarks share: a whole Canopy in this process (embedded Postgres and S3 server, migrated control
+ * database, the real server on a loopback port, the real worker), a GraphQL client over HTTP, deadlines, and
+ * percentiles. Benchmarks always run on their own throwaway services, so that figures from different machines
+ * compare and nothing is left behind on a real server.
+ */
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import { loadConfig } from '../server/src/config.ts';
+import { withCredentials } from '../server/src/db/bootstrap.ts';
+import { prepareControlDatabase } from '../server/src/db/migrations.ts';
+import { asOwner, createPool } from '../server/src/db/pools.ts';
+import { isAlive } from '../server/src/local/postgres.ts';
+import { freePort, type Services, startServices } from '../server/src/local/services.ts';
+import { startWorker } from '../worker/src/runner.ts';
+
+export interface BenchPlatform {
+  url: string;
+  services: Services;
+  /** Acts as canopy_owner: to arrange what users cannot (plans). */
+  owner: pg.Pool;
+  stop(): Promise<void>;
+}
+
+/** Fails with `what` if `promise` has not settled after `ms`; the work itself is not cancelled. */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Every run starts from an empty data folder. A Postgres left running by a killed run would still hold it, so it is
+ * stopped first; a run still alive on the same folder is never disturbed.
+ */
+export async function freshDataDir(dataDir: string): Promise<void> {
+  const owner = readPid(path.join(dataDir, 'services.json'), (text) => JSON.parse(text).pid);
+  if (owner && owner !== process.pid && isAlive(owner)) {
+    throw new Error(`Process ${owner} is using ${dataDir}: wait for it, or set CANOPY_DATA_DIR`);
+  }
+  const postmaster = readPid(path.join(dataDir, 'postgres', 'postmaster.pid'), (text) => Number(text.split('\n')[0]));
+  if (postmaster && isAlive(postmaster)) {
+    process.kill(postmaster, 'SIGINT'); // Postgres's fast shutdown
+    const deadline = Date.now() + 30_000;
+    while (isAlive(postmaster)) {
+      if (Date.now() > deadline) throw new Error(`Postgres (pid ${postmaster}) in ${dataDir} did not stop`);
+      await sleep(50);
+    }
+  }
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+function readPid(file: string, parse: (text: string) => unknown): number | undefined {
+  try {
+    const pid = parse(readFileSync(file, 'utf8'));
+    return Number.isInteger(pid) && (pid as number) > 0 ? (pid as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Services, migrations, pools, server and worker, as `npm start` wires them, on durable (fsync on) Postgres. */
+export async function startBenchPlatform(dataDir: string): Promise<BenchPlatform> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ CANOPY_DATA_DIR: dataDir, PORT: String(port), CANOPY_PUBLIC_URL: url });
+  const starting = startServices(config, { durable: true, log: () => {} });
+  const services = await within(120_000, 'Starting Postgres and S3', starting);
+  const { database, secrets } = services;
+  const stops: Array<() => Promise<unknown>> = [() => services.stop()];
+  try {
+    await within(120_000, 'Migrating the control database', prepareControlDatabase(database, secrets.authenticatorPassword));
+    const owner = createPool(asOwner(database.url));
+    const apiPool = createPool(withCredentials(database.url, 'canopy_authenticator', secrets.authenticatorPassword), 20);
+    stops.unshift(() => Promise.all([owner.end(), apiPool.end()]));
+    // As `npm run server` runs it; Grafast reads GRAPHILE_ENV once, when first imported, hence the late import.
+    process.env.GRAPHILE_ENV ??= 'production';
+    const { createApp } = await import('../server/src/app.ts');
+    const app = await createApp({ config, ownerPool: owner, apiPool, services });
+    stops.unshift(() => app.close());
+    await app.listen({ host: '127.0.0.1', port });
+    const worker = await within(30_000, 'Starting the worker', startWorker({ config, ownerPool: owner, services, quiet: true }));
+    stops.unshift(() => worker.stop());
+    return { url, services, owner, stop: () => stopAll(stops) };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+/** Stops in order (worker, server, pools, services), each bounded, and reports every failure after trying all. */
+async function stopAll(stops: Array<() => Promise<unknown>>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const stop of stops) {
+    await within(30_000, 'Stopping', stop()).catch((error) => failures.push(error));
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'Stopping the platform failed');
+}
+
+/** The control API over HTTP, as a script with a bearer token would call it. */
+export class Api {
+  constructor(
+    readonly url: string,
+    readonly token?: string,
+  ) {}
+
+  async data<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await response.json()) as { data?: T; errors?: unknown[] };
+    if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+    return body.data as T;
+  }
+}
+
+/** Nearest-rank percentile of milliseconds (p95 of 10 samples is their maximum). */
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) throw new Error('No samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const mean = (samples: number[]) => samples.reduce((sum, x) => sum + x, 0) / samples.length;
+
+export function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+}
+
+export function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
