@@ -94,7 +94,7 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
   const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
   await registry.listen((ref) => graphql.forget(ref));
-  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql });
+  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql, config, ownerPool });
   app.addHook('onClose', async () => {
     await graphql.close();
     await databases.close();

@@ -6,12 +6,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
+import { type AuthDependencies, authRoutes } from './auth/routes.ts';
 import { identifyProjectCaller } from './callers.ts';
 import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
 import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
 import type { ProjectEntry, ProjectRegistry } from './registry.ts';
 
-export interface ProjectApiDependencies {
+export interface ProjectApiDependencies extends AuthDependencies {
   registry: ProjectRegistry;
   databases: OrganizationDatabases;
   graphql: ProjectGraphQL;
@@ -37,7 +38,8 @@ function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is P
   }
 }
 
-export async function projectApi(app: FastifyInstance, { registry, databases, graphql }: ProjectApiDependencies) {
+export async function projectApi(app: FastifyInstance, dependencies: ProjectApiDependencies) {
+  const { registry, databases, graphql } = dependencies;
   app.addHook('onRequest', async (request) => {
     const { ref } = request.params as { ref: string };
     const entry = await registry.get(ref);
@@ -47,6 +49,8 @@ export async function projectApi(app: FastifyInstance, { registry, databases, gr
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
     request.project = { entry, database: databases.get(entry.databaseUrl!) };
   });
+
+  await app.register(authRoutes, { prefix: '/auth/v1', config: dependencies.config, ownerPool: dependencies.ownerPool });
 
   const instanceOf = (request: FastifyRequest) => graphql.get(request.project!.entry, request.project!.database);
   app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes }, async (request, reply) =>
