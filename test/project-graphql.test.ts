@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import test from 'ava';
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { withClient } from '../worker/src/tenants/projects.ts';
 import { type SignedInUser, signUp } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
@@ -193,4 +195,46 @@ test('a rotated JWT secret makes the old keys and user tokens stop working at on
   await owner.client.data(`mutation ($id: UUID!) { rotateProjectJwtSecret(input: { projectId: $id }) { result } }`, { id: project.id });
   await waitFor('the rotation', async () => (await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).status === 401, 30_000);
   t.pass();
+});
+
+test('subscribers to a live table hear of every change, and see only the rows their RLS allows', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  await createTodos(project);
+  await withClient(project.databaseUrl, (client) => client.query(`select canopy.enable_live('p_${project.ref}.todos')`));
+  const [ada, bob] = [randomUUID(), randomUUID()];
+  const as = async (sub: string) => ({ apikey: project.anonKey, authorization: `Bearer ${await userToken(project, sub)}` });
+  await waitFor('the subscription field', async () => {
+    const { body } = await graphql(project.apiUrl, '{ __type(name: "TodoChange") { name } }', await as(ada));
+    return body.data?.__type;
+  });
+
+  const client = createClient({
+    url: `${project.apiUrl.replace(/^http/, 'ws')}/graphql/v1?apikey=${project.anonKey}`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${await userToken(project, ada)}` },
+  });
+  const events: Array<{ op: string; todo: { title: string; ownerId: string } | null }> = [];
+  const stop = client.subscribe(
+    { query: 'subscription { todoChanged { op todo { title ownerId } } }' },
+    { next: ({ data }) => void events.push((data as any).todoChanged), error: () => {}, complete: () => {} },
+  );
+  t.teardown(async () => {
+    stop();
+    await client.dispose();
+  });
+  // The subscription starts listening asynchronously: add Ada's rows until the first event arrives.
+  let added = 0;
+  await waitFor('the first event', async () => {
+    await graphql(project.apiUrl, ADD, await as(ada), { title: `ada ${++added}` });
+    return waitFor('an event', async () => events.length > 0, 300).catch(() => false);
+  });
+  events.length = 0;
+  await graphql(project.apiUrl, ADD, await as(bob), { title: 'bob secret' });
+  await graphql(project.apiUrl, ADD, await as(ada), { title: 'ada last' });
+  await waitFor('both events', async () => events.length >= 2);
+  t.deepEqual(events, [
+    { op: 'INSERT', todo: null },
+    { op: 'INSERT', todo: { title: 'ada last', ownerId: ada } },
+  ]);
+  t.false(JSON.stringify(events).includes('bob secret'));
 });

@@ -14,8 +14,9 @@ import { grafserv } from 'postgraphile/grafserv/fastify/v5';
 import type {} from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
-import type { ProjectCaller } from './callers.ts';
+import { identifyProjectCaller, type ProjectCaller } from './callers.ts';
 import type { OrganizationDatabase } from './databases.ts';
+import { LiveTablesPlugin, liveTables } from './live.ts';
 import type { ProjectEntry } from './registry.ts';
 
 /** Roughly what one instance holds (measured 3–6 MB with tens of schemas in a database): sizes the cache. */
@@ -82,13 +83,13 @@ export class ProjectGraphQL {
 }
 
 async function build(project: ProjectEntry, database: OrganizationDatabase): Promise<ProjectGraphQLInstance> {
+  const schema = `p_${project.ref}`;
+  const live = await liveTables(database.pool, schema);
   const pgl: PostGraphileInstance = postgraphile({
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
     disablePlugins: ['NodePlugin'],
-    plugins: [KeepIdPlugin, LimitsPlugin],
-    pgServices: [
-      makePgService({ pool: database.pool, pgSubscriber: database.subscriber, schemas: [`p_${project.ref}`] }),
-    ],
+    plugins: [KeepIdPlugin, LimitsPlugin, ...(live.length > 0 ? [LiveTablesPlugin(schema, live)] : [])],
+    pgServices: [makePgService({ pool: database.pool, pgSubscriber: database.subscriber, schemas: [schema] })],
     grafserv: {
       graphqlPath: '/graphql/v1',
       websockets: true,
@@ -98,10 +99,16 @@ async function build(project: ProjectEntry, database: OrganizationDatabase): Pro
       maskError,
     },
     grafast: {
-      context(requestContext) {
+      async context(requestContext) {
         const request = (requestContext.fastifyv5?.request ?? requestContext.ws?.request) as FastifyRequest | undefined;
-        const caller = request?.projectCaller;
+        let caller = request?.projectCaller;
         if (!caller) throw new Error('A project request reached GraphQL without a verified caller');
+        // A WebSocket may name its user in graphql-ws's connection_init payload (browsers cannot set headers there).
+        const params = requestContext.ws?.normalizedConnectionParams as Record<string, string> | undefined;
+        if (params?.authorization) {
+          const apikey = params.apikey ?? (request!.query as { apikey?: string }).apikey;
+          caller = await identifyProjectCaller(project, apikey, params.authorization);
+        }
         return {
           pgSettings: {
             role: caller.databaseRole,
