@@ -238,3 +238,39 @@ test('subscribers to a live table hear of every change, and see only the rows th
   ]);
   t.false(JSON.stringify(events).includes('bob secret'));
 });
+
+test("a project over its plan's request rate is refused with 429, and every request is counted for metering", async (t) => {
+  const owner = await signUp(platform);
+  const project = await activeProject(owner);
+  await platform.owner.query(
+    `insert into app_public.plans (id, name, max_projects, sort_order, api_requests_per_second)
+     values ('trickle', 'Trickle', 5, 9, 1) on conflict do nothing`,
+  );
+  await platform.owner.query(
+    `update app_public.organizations set plan_id = 'trickle'
+     where id = (select organization_id from app_public.projects where id = $1)`,
+    [project.id],
+  );
+  // A burst of twice the rate passes, then requests are refused until tokens come back.
+  const statuses: number[] = [];
+  await waitFor('the plan to apply', async () => {
+    statuses.push((await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).status);
+    return statuses.at(-1) === 429;
+  });
+  const refused = await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey });
+  t.is(refused.status, 429);
+  t.is(refused.body.errors[0].extensions.code, 'RATE_LIMITED');
+
+  const counted = await waitFor(
+    'the usage to be written',
+    async () => {
+      const { rows } = await platform.owner.query<{ requests: string }>(
+        'select sum(api_requests) as requests from app_private.project_usage where project_id = $1',
+        [project.id],
+      );
+      return Number(rows[0].requests) >= statuses.length - 1 && Number(rows[0].requests);
+    },
+    15_000,
+  );
+  t.true(counted >= statuses.length - 1, 'admitted requests are counted');
+});

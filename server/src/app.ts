@@ -21,6 +21,7 @@ import { ProjectCredentialsService } from './projects/credentials.ts';
 import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
 import { ProjectRegistry } from './projects/registry.ts';
+import { ProjectTraffic } from './projects/traffic.ts';
 import { SecretBox } from './secrets.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
@@ -94,8 +95,10 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
   const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
   await registry.listen((ref) => graphql.forget(ref));
-  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql, config, ownerPool });
+  const traffic = new ProjectTraffic(ownerPool);
+  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql, traffic, config, ownerPool });
   app.addHook('onClose', async () => {
+    await traffic.close();
     await graphql.close();
     await databases.close();
     await registry.close();

@@ -11,11 +11,13 @@ import { identifyProjectCaller } from './callers.ts';
 import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
 import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
 import type { ProjectEntry, ProjectRegistry } from './registry.ts';
+import type { ProjectTraffic } from './traffic.ts';
 
 export interface ProjectApiDependencies extends AuthDependencies {
   registry: ProjectRegistry;
   databases: OrganizationDatabases;
   graphql: ProjectGraphQL;
+  traffic: ProjectTraffic;
 }
 
 declare module 'fastify' {
@@ -39,11 +41,12 @@ function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is P
 }
 
 export async function projectApi(app: FastifyInstance, dependencies: ProjectApiDependencies) {
-  const { registry, databases, graphql } = dependencies;
+  const { registry, databases, graphql, traffic } = dependencies;
   app.addHook('onRequest', async (request) => {
     const { ref } = request.params as { ref: string };
     const entry = await registry.get(ref);
     refuseUnlessActive(entry);
+    traffic.admit(entry);
     const query = request.query as { apikey?: string };
     const apikey = (request.headers.apikey as string | undefined) ?? query.apikey;
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);

@@ -12,6 +12,8 @@ export interface ProjectEntry {
   status: string;
   organizationRef: string;
   planId: string;
+  /** The plan's rate for the project's APIs; null is unlimited. */
+  requestsPerSecond: number | null;
   /** Present once provisioning has made the keys. */
   jwtSecret?: Uint8Array;
   /** The organization database, as its authenticator login; present once the database is placed. */
@@ -70,10 +72,12 @@ export class ProjectRegistry {
   private async load(ref: string): Promise<ProjectEntry | undefined> {
     if (!/^[a-z]{20}$/.test(ref)) return undefined;
     const { rows } = await this.owner.query(
-      `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, s.jwt_secret_sealed,
+      `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, plan.api_requests_per_second,
+              s.jwt_secret_sealed,
               d.authenticator_password_sealed, c.admin_url_sealed
        from app_public.projects p
        join app_public.organizations o on o.id = p.organization_id
+       join app_public.plans plan on plan.id = o.plan_id
        left join app_private.project_secrets s on s.project_id = p.id
        left join app_private.organization_databases d on d.organization_id = p.organization_id
        left join app_private.clusters c on c.id = d.cluster_id
@@ -88,6 +92,7 @@ export class ProjectRegistry {
       status: row.status,
       organizationRef: row.organization_ref,
       planId: row.plan_id,
+      requestsPerSecond: row.api_requests_per_second,
     };
     if (row.jwt_secret_sealed) entry.jwtSecret = new TextEncoder().encode(this.box.open(row.jwt_secret_sealed));
     if (row.authenticator_password_sealed) {
