@@ -21,6 +21,8 @@ test.before(async () => {
 });
 test.after.always(() => platform?.stop());
 
+const rootUrl = () => process.env.CANOPY_TEST_ROOT_URL!;
+
 interface Project {
   id: string;
   ref: string;
@@ -273,4 +275,45 @@ test("a project over its plan's request rate is refused with 429, and every requ
     15_000,
   );
   t.true(counted >= statuses.length - 1, 'admitted requests are counted');
+});
+
+test("with room for one instance, an organization's projects all keep answering, over one bounded pool", async (t) => {
+  // A platform of its own, whose cache holds a single instance (6 MB).
+  const small = await startTestPlatform({ CANOPY_API_CACHE_MB: '6', CANOPY_ORG_POOL_SIZE: '3' });
+  t.teardown(() => small.stop());
+  const owner = await signUp(small);
+  const org = await newOrganization(small, owner);
+  await small.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [org.id]);
+  const projects: Project[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { createProject } = await owner.client.data(
+      `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "App" }) { result { id } } }`,
+      { id: org.id },
+    );
+    await waitFor(
+      'the project',
+      async () =>
+        (await small.owner.query(`select from app_public.projects where id = $1 and status = 'active'`, [createProject.result.id]))
+          .rowCount === 1,
+      60_000,
+    );
+    const { projectCredentials } = await owner.client.data(
+      `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey } }`,
+      { id: createProject.result.id },
+    );
+    projects.push(projectCredentials);
+  }
+  // Round robin: every request finds another project's instance in the cache, evicts it and builds its own.
+  for (let round = 0; round < 2; round++) {
+    for (const project of projects) {
+      const { body } = await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey });
+      t.deepEqual(body.data, { __typename: 'Query' });
+    }
+  }
+  const [{ connections }] = (
+    await withClient(rootUrl(), (client) =>
+      client.query(`select count(*)::int as connections from pg_stat_activity where usename = $1`, [`o_${org.ref}_authenticator`]),
+    )
+  ).rows;
+  t.true(connections <= 3 + 1, `${connections} connections: the pool (3) and one LISTEN connection at most`);
 });
