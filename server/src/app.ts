@@ -1,6 +1,7 @@
 /**
- * The Canopy server: one Fastify app with the control API (`/graphql`, HTTP and WebSocket) and, later, the project
- * APIs and the console. Built from the configuration and the running services; entry points in start/.
+ * The Canopy server: one Fastify app with the control API (`/graphql`, HTTP and WebSocket) and every project's APIs
+ * (`/p/<ref>/…`); the console comes next. Built from the configuration and the running services; entry points in
+ * start/.
  */
 import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
@@ -44,14 +45,6 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
     bodyLimit: 1_048_576,
     rewriteUrl: rewrite && ((request: IncomingMessage) => rewrite(request.headers.host, request.url ?? '/')),
   });
-  const accounts = new Accounts(ownerPool, config);
-  const projects = new ProjectCredentialsService(
-    ownerPool,
-    new SecretBox(services.secrets.masterKey),
-    config,
-    new URL(services.database.url).host,
-  );
-
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof CanopyError ? error : fromFastifyError(error);
     if (!known) request.log.error(error);
@@ -82,6 +75,26 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   await app.register(cookie);
   await app.register(websocket);
 
+  const box = new SecretBox(services.secrets.masterKey);
+  await registerControlApi(app, { config, ownerPool, apiPool, services, box });
+  await registerProjectApis(app, { config, ownerPool, services, box });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html').send(
+      '<!doctype html><title>Canopy</title><h1>Canopy is running</h1>' +
+        '<p>The control API is at <a href="/graphiql">/graphql</a>.</p>',
+    ),
+  );
+  return app;
+}
+
+type Dependencies = Omit<AppDependencies, 'logger'> & { box: SecretBox };
+
+/** The control API at /graphql, as the signed-in platform user (cookie or bearer token) or nobody. */
+async function registerControlApi(app: FastifyInstance, { config, ownerPool, apiPool, services, box }: Dependencies) {
+  const accounts = new Accounts(ownerPool, config);
+  const projects = new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host);
   const controlApi = createControlGraphQL({ config, pool: apiPool, accounts, projects });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));
@@ -89,8 +102,13 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
     await controlApi.pgl.createServ(grafserv).addTo(control);
   });
   app.addHook('onClose', () => controlApi.release());
+}
 
-  const box = new SecretBox(services.secrets.masterKey);
+/** Every project's APIs at /p/<ref>/…, sharing one registry, one pool per organization database and one cache. */
+async function registerProjectApis(
+  app: FastifyInstance,
+  { config, ownerPool, services, box }: Omit<Dependencies, 'apiPool'>,
+) {
   const graphql = new ProjectGraphQL(config.apiCacheMb);
   const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
   const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
@@ -103,15 +121,6 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
     await databases.close();
     await registry.close();
   });
-
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/', async (_request, reply) =>
-    reply.type('text/html').send(
-      '<!doctype html><title>Canopy</title><h1>Canopy is running</h1>' +
-        '<p>The control API is at <a href="/graphiql">/graphql</a>.</p>',
-    ),
-  );
-  return app;
 }
 
 /** Fastify's own client errors (body too large, bad JSON, wrong content type) keep their status with a stable code. */
