@@ -46,10 +46,11 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
     const { ref } = request.params as { ref: string };
     const entry = await registry.get(ref);
     refuseUnlessActive(entry);
-    traffic.admit(entry);
     const query = request.query as { apikey?: string };
     const apikey = (request.headers.apikey as string | undefined) ?? query.apikey;
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
+    // Only requests with this project's key spend its rate and count as its usage: strangers cannot exhaust them.
+    traffic.admit(entry);
     request.project = { entry, database: databases.get(entry.databaseUrl!) };
   });
 
