@@ -21,6 +21,7 @@ alter table app_private.project_secrets enable row level security;
 alter table app_private.installation enable row level security;
 alter table app_private.reconcile_reports enable row level security;
 alter table app_private.project_usage enable row level security;
+alter table app_private.worker_heartbeats enable row level security;
 
 revoke all on function app_public.create_project(uuid, text, text) from public;
 revoke all on function app_public.retry_project(uuid) from public;

@@ -23,6 +23,8 @@ export interface Config {
   organizationPoolSize: number;
   /** Jobs one worker process runs at once (provisioning is mostly waiting on Postgres). */
   workerConcurrency: number;
+  /** A worker that has not beaten for this long is dead, and its jobs go to the others. */
+  workerStaleSeconds: number;
   production: boolean;
   /** External Postgres; undefined means embedded. */
   database?: {
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiCacheMb: int(env.CANOPY_API_CACHE_MB, 256),
     organizationPoolSize: int(env.CANOPY_ORG_POOL_SIZE, 10),
     workerConcurrency: int(env.CANOPY_WORKER_CONCURRENCY, 10),
+    workerStaleSeconds: int(env.CANOPY_WORKER_STALE_SECONDS, 30),
     production: env.NODE_ENV === 'production',
     database: databaseUrl
       ? {

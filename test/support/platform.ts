@@ -10,7 +10,7 @@ import { createApp } from '../../server/src/app.ts';
 import { type Config, loadConfig } from '../../server/src/config.ts';
 import { withCredentials } from '../../server/src/db/bootstrap.ts';
 import { asOwner, createPool } from '../../server/src/db/pools.ts';
-import { freePort } from '../../server/src/local/services.ts';
+import { freePort, type Services } from '../../server/src/local/services.ts';
 
 export interface TestPlatform {
   url: string;
@@ -20,6 +20,8 @@ export interface TestPlatform {
   databaseUrl: string;
   /** What the worker's tasks are given, to run provisioning steps directly (crash tests). */
   worker: WorkerContext;
+  /** The services this platform runs on, to start more workers or servers on them. */
+  services: Pick<Services, 'database' | 's3' | 'secrets'>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startTestPlatform(
     owner: ownerPool,
     databaseUrl,
     worker: workerContext({ config, ownerPool, services }),
+    services,
     async stop() {
       await app.close();
       await worker?.stop();

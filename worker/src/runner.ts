@@ -2,12 +2,14 @@
  * The graphile-worker runner: every task Canopy has, on the owner pool. Runs inside `npm start`, or alone as
  * `npm run worker` (any number of them: jobs are taken with SKIP LOCKED).
  */
+import { EventEmitter } from 'node:events';
 import { Logger, parseCronItems, run, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../../server/src/config.ts';
 import type { Services } from '../../server/src/local/services.ts';
 import { SecretBox } from '../../server/src/secrets.ts';
 import { createS3Client } from '../../server/src/storage/s3.ts';
+import { keepWorkersAlive } from './liveness.ts';
 import { createMailer } from './mailer.ts';
 import { makeFleetMigrate } from './tasks/fleet__migrate.ts';
 import { makeMailSend } from './tasks/mail__send.ts';
@@ -73,8 +75,11 @@ export async function enqueueFleetMigration(ownerPool: pg.Pool): Promise<void> {
   await ownerPool.query(`select graphile_worker.add_job('fleet__migrate', '{}'::json, job_key := 'fleet__migrate')`);
 }
 
-export function startWorker(dependencies: WorkerDependencies): Promise<Runner> {
-  return run({
+export async function startWorker(dependencies: WorkerDependencies): Promise<Runner> {
+  const events = new EventEmitter();
+  const stopBeating = keepWorkersAlive(dependencies.ownerPool, events, dependencies.config.workerStaleSeconds);
+  const runner = await run({
+    events,
     pgPool: dependencies.ownerPool,
     taskList: taskList(workerContext(dependencies)),
     concurrency: dependencies.config.workerConcurrency,
@@ -83,4 +88,6 @@ export function startWorker(dependencies: WorkerDependencies): Promise<Runner> {
     parsedCronItems: CRONTAB,
     ...(dependencies.quiet ? { logger: quietLogger } : {}),
   });
+  void runner.promise.finally(stopBeating).catch(() => {});
+  return runner;
 }
