@@ -43,6 +43,7 @@ export class ProjectRegistry {
       onChange(ref);
     });
     client.on('error', () => {
+      if (this.listener !== client) return; // already closed
       this.listener = undefined;
       this.entries.clear();
       client.release(true);
@@ -66,7 +67,8 @@ export class ProjectRegistry {
     const listener = this.listener;
     this.listener = undefined;
     this.entries.clear();
-    listener?.release();
+    // Destroyed, not returned to the pool: a pooled connection must not go on listening.
+    listener?.release(true);
   }
 
   private async load(ref: string): Promise<ProjectEntry | undefined> {
