@@ -13,6 +13,7 @@ import { withClient } from '../worker/src/tenants/projects.ts';
 import { type SignedInUser, signUp } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type ActiveProject, activeProject as createActiveProject } from './support/projects.ts';
 
 const API_DOMAIN = 'api.canopy.test';
 let platform: TestPlatform;
@@ -23,34 +24,8 @@ test.after.always(() => platform?.stop());
 
 const rootUrl = () => process.env.CANOPY_TEST_ROOT_URL!;
 
-interface Project {
-  id: string;
-  ref: string;
-  apiUrl: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  jwtSecret: string;
-  databaseUrl: string;
-}
-
-async function activeProject(owner: SignedInUser): Promise<Project> {
-  const org = await newOrganization(platform, owner);
-  const { createProject } = await owner.client.data(
-    `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "App" }) { result { id ref } } }`,
-    { id: org.id },
-  );
-  const { id, ref } = createProject.result;
-  await waitFor(
-    'the project to be active',
-    async () => (await platform.owner.query(`select from app_public.projects where id = $1 and status = 'active'`, [id])).rowCount === 1,
-    60_000,
-  );
-  const { projectCredentials } = await owner.client.data(
-    `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey serviceRoleKey jwtSecret databaseUrl } }`,
-    { id },
-  );
-  return { id, ref, ...projectCredentials };
-}
+type Project = ActiveProject;
+const activeProject = (owner: SignedInUser) => createActiveProject(platform, owner);
 
 /** A todo list whose rows belong to end users: each sees and adds only their own. */
 async function createTodos(project: Project) {
@@ -285,24 +260,7 @@ test("with room for one instance, an organization's projects all keep answering,
   const org = await newOrganization(small, owner);
   await small.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [org.id]);
   const projects: Project[] = [];
-  for (let i = 0; i < 3; i++) {
-    const { createProject } = await owner.client.data(
-      `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "App" }) { result { id } } }`,
-      { id: org.id },
-    );
-    await waitFor(
-      'the project',
-      async () =>
-        (await small.owner.query(`select from app_public.projects where id = $1 and status = 'active'`, [createProject.result.id]))
-          .rowCount === 1,
-      60_000,
-    );
-    const { projectCredentials } = await owner.client.data(
-      `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey } }`,
-      { id: createProject.result.id },
-    );
-    projects.push(projectCredentials);
-  }
+  for (let i = 0; i < 3; i++) projects.push(await createActiveProject(small, owner, org));
   // Round robin: every request finds another project's instance in the cache, evicts it and builds its own.
   for (let round = 0; round < 2; round++) {
     for (const project of projects) {

@@ -8,42 +8,17 @@ import test from 'ava';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { withClient } from '../worker/src/tenants/projects.ts';
-import { type SignedInUser, signUp } from './support/client.ts';
-import { newOrganization, waitFor } from './support/org-fixtures.ts';
+import { signUp } from './support/client.ts';
+import { newOrganization } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type ActiveProject, activeProject } from './support/projects.ts';
 
-interface Project {
-  id: string;
-  ref: string;
-  apiUrl: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  jwtSecret: string;
-  databaseUrl: string;
-}
+type Project = ActiveProject;
 
 let platform: TestPlatform;
 let A: Project;
 let B: Project;
 let C: Project;
-
-async function activeProject(owner: SignedInUser, organizationId: string): Promise<Project> {
-  const { createProject } = await owner.client.data(
-    `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "App" }) { result { id ref } } }`,
-    { id: organizationId },
-  );
-  const { id, ref } = createProject.result;
-  await waitFor(
-    'the project to be active',
-    async () => (await platform.owner.query(`select from app_public.projects where id = $1 and status = 'active'`, [id])).rowCount === 1,
-    60_000,
-  );
-  const { projectCredentials } = await owner.client.data(
-    `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey serviceRoleKey jwtSecret databaseUrl } }`,
-    { id },
-  );
-  return { id, ref, ...projectCredentials };
-}
 
 /** A table with a secret row in every project, readable by anyone of that project: what must never leak. */
 async function plantSecret(project: Project) {
@@ -63,7 +38,11 @@ test.before(async () => {
   const owner = await signUp(platform);
   const [one, other] = [await newOrganization(platform, owner), await newOrganization(platform, owner)];
   await platform.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [one.id]);
-  [A, B, C] = [await activeProject(owner, one.id), await activeProject(owner, one.id), await activeProject(owner, other.id)];
+  [A, B, C] = [
+    await activeProject(platform, owner, one),
+    await activeProject(platform, owner, one),
+    await activeProject(platform, owner, other),
+  ];
   for (const project of [A, B, C]) await plantSecret(project);
 });
 test.after.always(() => platform?.stop());
@@ -181,6 +160,6 @@ test("project APIs keep the control API's query limits", async (t) => {
     headers: { 'content-type': 'application/json', apikey: A.serviceRoleKey },
     body: JSON.stringify({ query: nested }),
   });
-  const body = await response.json();
+  const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
   t.is(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', JSON.stringify(body));
 });

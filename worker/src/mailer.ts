@@ -41,4 +41,33 @@ export const templates: Record<string, (variables: Record<string, string>, publi
       `The invitation expires at ${v.expires_at} and works once.`,
     ].join('\n'),
   }),
+  // A project's end-user auth mails (server/src/projects/auth): a link and a 6-digit code for the same token.
+  auth_confirmation: (v) => ({
+    subject: 'Confirm your email address',
+    text: authMailText('Confirm your email address by opening this link', v),
+  }),
+  auth_recovery: (v) => ({
+    subject: 'Reset your password',
+    text: authMailText('Someone asked to reset your password. If it was you, open this link', v),
+  }),
+  auth_magic_link: (v) => ({
+    subject: 'Your sign-in link',
+    text: authMailText('Sign in by opening this link', v),
+  }),
+  auth_email_change: (v) => ({
+    subject: 'Confirm your new email address',
+    text: authMailText('Confirm this new email address for your account by opening this link', v),
+  }),
 };
+
+function authMailText(invitation: string, v: Record<string, string>): string {
+  return [
+    `${invitation}:`,
+    '',
+    v.link,
+    '',
+    `or enter this code: ${v.code}`,
+    '',
+    `It works once, until ${v.expires_at}. If you did not ask for this, ignore this mail.`,
+  ].join('\n');
+}
