@@ -23,6 +23,7 @@ import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
 import { ProjectRegistry } from './projects/registry.ts';
 import { ProjectTraffic } from './projects/traffic.ts';
+import { ProjectUsersService } from './projects/users.ts';
 import { SecretBox } from './secrets.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
@@ -75,9 +76,15 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   await app.register(cookie);
   await app.register(websocket);
 
+  // What the control API and the project APIs share: what is known of projects, and connections to their databases.
   const box = new SecretBox(services.secrets.masterKey);
-  await registerControlApi(app, { config, ownerPool, apiPool, services, box });
-  await registerProjectApis(app, { config, ownerPool, services, box });
+  const graphql = new ProjectGraphQL(config.apiCacheMb);
+  const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
+  const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
+  await registry.listen((ref) => graphql.forget(ref));
+  const projects = { registry, databases, graphql };
+  await registerControlApi(app, { config, ownerPool, apiPool, services, box, projects });
+  await registerProjectApis(app, { config, ownerPool, projects });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/', async (_request, reply) =>
@@ -89,13 +96,24 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   return app;
 }
 
-type Dependencies = Omit<AppDependencies, 'logger'> & { box: SecretBox };
+interface SharedProjects {
+  registry: ProjectRegistry;
+  databases: OrganizationDatabases;
+  graphql: ProjectGraphQL;
+}
+
+type Dependencies = Omit<AppDependencies, 'logger'> & { box: SecretBox; projects: SharedProjects };
 
 /** The control API at /graphql, as the signed-in platform user (cookie or bearer token) or nobody. */
-async function registerControlApi(app: FastifyInstance, { config, ownerPool, apiPool, services, box }: Dependencies) {
+async function registerControlApi(app: FastifyInstance, { config, ownerPool, apiPool, services, box, projects }: Dependencies) {
   const accounts = new Accounts(ownerPool, config);
-  const projects = new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host);
-  const controlApi = createControlGraphQL({ config, pool: apiPool, accounts, projects });
+  const controlApi = createControlGraphQL({
+    config,
+    pool: apiPool,
+    accounts,
+    projects: new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host),
+    projectUsers: new ProjectUsersService(ownerPool, projects.registry, projects.databases),
+  });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));
     control.addHook('onSend', codeRefusedGraphQLRequests);
@@ -107,12 +125,9 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
 /** Every project's APIs at /p/<ref>/…, sharing one registry, one pool per organization database and one cache. */
 async function registerProjectApis(
   app: FastifyInstance,
-  { config, ownerPool, services, box }: Omit<Dependencies, 'apiPool'>,
+  { config, ownerPool, projects }: Pick<Dependencies, 'config' | 'ownerPool' | 'projects'>,
 ) {
-  const graphql = new ProjectGraphQL(config.apiCacheMb);
-  const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
-  const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
-  await registry.listen((ref) => graphql.forget(ref));
+  const { registry, databases, graphql } = projects;
   const traffic = new ProjectTraffic(ownerPool);
   await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql, traffic, config, ownerPool });
   app.addHook('onClose', async () => {

@@ -13,6 +13,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import type { Config } from '../config.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import type { ProjectCredentialsService } from '../projects/credentials.ts';
+import type { ProjectUsersService } from '../projects/users.ts';
 import { AccountFieldsPlugin } from './account-fields.ts';
 import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
 import { ProjectFieldsPlugin } from './project-fields.ts';
@@ -24,6 +25,7 @@ declare global {
       canopy: {
         accounts: Accounts;
         projects: ProjectCredentialsService;
+        projectUsers: ProjectUsersService;
         identity?: Identity;
         origin: RequestOrigin;
         /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
@@ -39,8 +41,9 @@ export function createControlGraphQL(options: {
   pool: pg.Pool;
   accounts: Accounts;
   projects: ProjectCredentialsService;
+  projectUsers: ProjectUsersService;
 }) {
-  const { config, pool, accounts, projects } = options;
+  const { config, pool, accounts, projects, projectUsers } = options;
   // Kept to release on close: it holds the LISTEN connection subscriptions use.
   const pgService = makePgService({ pool, schemas: ['app_public'] });
   const preset: GraphileConfig.Preset = {
@@ -97,7 +100,7 @@ export function createControlGraphQL(options: {
         'canopy.user_agent': origin.userAgent || undefined,
         statement_timeout: LIMITS.statementTimeout,
       },
-      canopy: { accounts, projects, identity, origin, ...cookies },
+      canopy: { accounts, projects, projectUsers, identity, origin, ...cookies },
     };
   }
 
