@@ -253,8 +253,8 @@ test("a project over its plan's request rate is refused with 429, and every requ
 });
 
 test("with room for one instance, an organization's projects all keep answering, over one bounded pool", async (t) => {
-  // A platform of its own, whose cache holds a single instance (6 MB).
-  const small = await startTestPlatform({ CANOPY_API_CACHE_MB: '6', CANOPY_ORG_POOL_SIZE: '3' });
+  // A platform of its own, whose cache holds a single instance (each is estimated at ~3 MB here).
+  const small = await startTestPlatform({ CANOPY_API_CACHE_MB: '3', CANOPY_ORG_POOL_SIZE: '3' });
   t.teardown(() => small.stop());
   const owner = await signUp(small);
   const org = await newOrganization(small, owner);

@@ -19,12 +19,19 @@ import type { OrganizationDatabase } from './databases.ts';
 import { LiveTablesPlugin, liveTables } from './live.ts';
 import type { ProjectEntry } from './registry.ts';
 
-/** Roughly what one instance holds (measured 3–6 MB with tens of schemas in a database): sizes the cache. */
-const ESTIMATED_INSTANCE_MB = 6;
+/**
+ * What one instance holds on the heap. PostGraphile introspects the whole database, not only the project's schema,
+ * so an instance grows with every relation in its organization's database: `npm run bench:api` measured 4.7 MiB with
+ * ~250 relations (10 projects) and 32 MiB with ~2,400 (100 projects), about 13.5 KiB per relation.
+ */
+const BASE_INSTANCE_MB = 1.5;
+const MB_PER_RELATION = 0.0135;
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
 export interface ProjectGraphQLInstance {
+  /** Its estimated share of the heap. */
+  megabytes: number;
   post: (request: FastifyRequest, reply: FastifyReply) => unknown;
   get: (request: FastifyRequest, reply: FastifyReply) => unknown;
   websocket: Handler;
@@ -38,44 +45,60 @@ declare module 'fastify' {
   }
 }
 
+interface Cached {
+  instance: Promise<ProjectGraphQLInstance>;
+  /** The built instance's estimate; a small placeholder while it builds. */
+  megabytes: number;
+}
+
 export class ProjectGraphQL {
   /** In use order: the first entry is the least recently used. */
-  private readonly instances = new Map<string, Promise<ProjectGraphQLInstance>>();
-  private readonly capacity: number;
+  private readonly instances = new Map<string, Cached>();
 
-  constructor(cacheMb: number) {
-    this.capacity = Math.max(1, Math.floor(cacheMb / ESTIMATED_INSTANCE_MB));
-  }
+  constructor(private readonly cacheMb: number) {}
 
   get(project: ProjectEntry, database: OrganizationDatabase): Promise<ProjectGraphQLInstance> {
-    let instance = this.instances.get(project.ref);
-    if (instance) {
+    let cached = this.instances.get(project.ref);
+    if (cached) {
       this.instances.delete(project.ref);
     } else {
-      instance = build(project, database);
-      instance.catch(() => this.instances.delete(project.ref));
+      const building: Cached = { instance: build(project, database), megabytes: BASE_INSTANCE_MB };
+      building.instance.then(
+        (built) => {
+          building.megabytes = built.megabytes;
+          this.evictOverCapacity();
+        },
+        () => this.instances.get(project.ref) === building && this.instances.delete(project.ref),
+      );
+      cached = building;
     }
-    this.instances.set(project.ref, instance);
-    while (this.instances.size > this.capacity) this.evict(this.instances.keys().next().value!);
-    return instance;
+    this.instances.set(project.ref, cached);
+    this.evictOverCapacity();
+    return cached.instance;
+  }
+
+  /** Least recently used first, until the estimates fit (the most recent one always stays). */
+  private evictOverCapacity(): void {
+    let total = [...this.instances.values()].reduce((sum, cached) => sum + cached.megabytes, 0);
+    while (total > this.cacheMb && this.instances.size > 1) {
+      const [oldest, cached] = this.instances.entries().next().value!;
+      total -= cached.megabytes;
+      this.evict(oldest);
+    }
   }
 
   forget(ref: string): void {
     if (this.instances.has(ref)) this.evict(ref);
   }
 
-  get size(): number {
-    return this.instances.size;
-  }
-
   async close(): Promise<void> {
     const all = [...this.instances.values()];
     this.instances.clear();
-    await Promise.all(all.map(async (instance) => (await instance.catch(() => undefined))?.release()));
+    await Promise.all(all.map(async ({ instance }) => (await instance.catch(() => undefined))?.release()));
   }
 
   private evict(ref: string): void {
-    const instance = this.instances.get(ref)!;
+    const { instance } = this.instances.get(ref)!;
     this.instances.delete(ref);
     // Requests already holding it finish first: release waits for nothing, but nothing new will get it.
     void instance.then((built) => built.release()).catch(() => {});
@@ -85,6 +108,10 @@ export class ProjectGraphQL {
 async function build(project: ProjectEntry, database: OrganizationDatabase): Promise<ProjectGraphQLInstance> {
   const schema = `p_${project.ref}`;
   const live = await liveTables(database.pool, schema);
+  const { rows } = await database.pool.query<{ relations: number }>(
+    `select count(*)::int as relations from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`,
+  );
   const pgl: PostGraphileInstance = postgraphile({
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
     disablePlugins: ['NodePlugin'],
@@ -125,6 +152,7 @@ async function build(project: ProjectEntry, database: OrganizationDatabase): Pro
   const post = routes.find((route) => route.method === 'POST')!;
   const get = routes.find((route) => route.method === 'GET' && route.wsHandler)!;
   return {
+    megabytes: BASE_INSTANCE_MB + rows[0].relations * MB_PER_RELATION,
     post: post.handler as ProjectGraphQLInstance['post'],
     get: get.handler as ProjectGraphQLInstance['get'],
     websocket: get.wsHandler as Handler,

@@ -23,7 +23,10 @@ export async function applyTenantFiles(
   scope: string,
   placeholders: Record<string, string> = {},
 ): Promise<void> {
+  // Concurrent jobs (two projects of one new organization) would otherwise race on these catalog rows.
   await client.query(`
+    begin;
+    select pg_advisory_xact_lock(hashtext('canopy:tenant_migrations'));
     create schema if not exists canopy;
     create table if not exists canopy.tenant_migrations (
       scope text not null,
@@ -32,6 +35,7 @@ export async function applyTenantFiles(
       primary key (scope, filename)
     );
     revoke all on canopy.tenant_migrations from public;
+    commit;
   `);
   for (const filename of await tenantFiles(dir, kind)) {
     const sql = fillPlaceholders(await fs.readFile(path.join(dir, kind, filename), 'utf8'), placeholders, client);
