@@ -48,12 +48,25 @@ export async function identifyProjectCaller(
   authorization: string | undefined,
 ): Promise<ProjectCaller> {
   if (!apikey) throw new CanopyError('NO_API_KEY', 'No API key found in request', 401);
-  const key = await verifyProjectToken(project, apikey).catch(() => {
-    throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
-  });
-  if (key.role === 'authenticated') throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
+  const key = await verifiedApiKey(project, apikey);
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
   if (authorization && !bearer) throw new CanopyError('INVALID_JWT', 'The Authorization header must be "Bearer <token>"', 401);
   const claims = bearer && bearer !== apikey ? await verifyProjectToken(project, bearer) : key;
   return { role: claims.role, databaseRole: `p_${project.ref}_${DATABASE_ROLE_SUFFIX[claims.role]}`, claims };
+}
+
+/**
+ * A project has two keys, sent with every request: each is verified once and remembered on the project's registry
+ * entry (which is replaced when the project or its secret changes, so a rotated key is forgotten with it).
+ */
+async function verifiedApiKey(project: ProjectEntry, apikey: string): Promise<ProjectCaller['claims']> {
+  const known = project.verifiedKeys.get(apikey);
+  if (known) return known;
+  const key = await verifyProjectToken(project, apikey).catch(() => {
+    throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
+  });
+  if (key.role === 'authenticated') throw new CanopyError('INVALID_API_KEY', 'Invalid API key', 401);
+  // Only ever the project's own keys get here; the bound is against a flood of other valid-looking tokens.
+  if (project.verifiedKeys.size < 8) project.verifiedKeys.set(apikey, key);
+  return key;
 }

@@ -3,6 +3,7 @@
  * the control database once and cached; a change to the project or its secrets is announced on `canopy:projects`
  * (a trigger), and the entry is forgotten. Unknown refs are cached too, so guessing refs costs one query per ref.
  */
+import type { JWTPayload } from 'jose';
 import type pg from 'pg';
 import type { SecretBox } from '../secrets.ts';
 
@@ -18,6 +19,8 @@ export interface ProjectEntry {
   jwtSecret?: Uint8Array;
   /** The organization database, as its authenticator login; present once the database is placed. */
   databaseUrl?: string;
+  /** Keys of this project already verified, and their claims (see callers.ts). */
+  verifiedKeys: Map<string, JWTPayload & { role: 'anon' | 'service_role' | 'authenticated'; ref: string }>;
 }
 
 export class ProjectRegistry {
@@ -95,6 +98,7 @@ export class ProjectRegistry {
       organizationRef: row.organization_ref,
       planId: row.plan_id,
       requestsPerSecond: row.api_requests_per_second,
+      verifiedKeys: new Map(),
     };
     if (row.jwt_secret_sealed) entry.jwtSecret = new TextEncoder().encode(this.box.open(row.jwt_secret_sealed));
     if (row.authenticator_password_sealed) {
