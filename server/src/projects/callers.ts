@@ -24,10 +24,10 @@ const DATABASE_ROLE_SUFFIX: Record<ApiRole, string> = {
 };
 
 export async function verifyProjectToken(project: ProjectEntry, token: string): Promise<ProjectCaller['claims']> {
-  if (!project.jwtSecret) throw new CanopyError('PROJECT_NOT_READY', 'The project is not ready yet', 503);
+  if (!project.jwtKey) throw new CanopyError('PROJECT_NOT_READY', 'The project is not ready yet', 503);
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, project.jwtSecret, { algorithms: ['HS256'] }));
+    ({ payload } = await jwtVerify(token, project.jwtKey, { algorithms: ['HS256'] }));
   } catch (error) {
     const expired = error instanceof errors.JWTExpired;
     throw new CanopyError(expired ? 'JWT_EXPIRED' : 'INVALID_JWT', expired ? 'The JWT has expired' : 'Invalid JWT', 401);

@@ -3,6 +3,7 @@
  * the control database once and cached; a change to the project or its secrets is announced on `canopy:projects`
  * (a trigger), and the entry is forgotten. Unknown refs are cached too, so guessing refs costs one query per ref.
  */
+import type { webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type pg from 'pg';
 import type { SecretBox } from '../secrets.ts';
@@ -17,6 +18,8 @@ export interface ProjectEntry {
   requestsPerSecond: number | null;
   /** Present once provisioning has made the keys. */
   jwtSecret?: Uint8Array;
+  /** The same secret imported once as an HMAC key: jose would import it again on every verification. */
+  jwtKey?: webcrypto.CryptoKey;
   /** The organization database, as its authenticator login; present once the database is placed. */
   databaseUrl?: string;
   /** Keys of this project already verified, and their claims (see callers.ts). */
@@ -100,7 +103,13 @@ export class ProjectRegistry {
       requestsPerSecond: row.api_requests_per_second,
       verifiedKeys: new Map(),
     };
-    if (row.jwt_secret_sealed) entry.jwtSecret = new TextEncoder().encode(this.box.open(row.jwt_secret_sealed));
+    if (row.jwt_secret_sealed) {
+      entry.jwtSecret = new TextEncoder().encode(this.box.open(row.jwt_secret_sealed));
+      entry.jwtKey = await crypto.subtle.importKey('raw', entry.jwtSecret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ]);
+    }
     if (row.authenticator_password_sealed) {
       const url = new URL(row.admin_url_sealed ? this.box.open(row.admin_url_sealed) : this.controlRootUrl);
       url.username = `o_${row.organization_ref}_authenticator`;
