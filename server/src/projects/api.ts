@@ -8,6 +8,9 @@ import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
 import { type AuthDependencies, authRoutes } from './auth/routes.ts';
 import { identifyProjectCaller } from './callers.ts';
+import type { S3Settings } from '../config.ts';
+import { anonymousCaller } from './storage/context.ts';
+import { storageRoutes } from './storage/routes.ts';
 import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
 import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
 import type { ProjectEntry, ProjectRegistry } from './registry.ts';
@@ -18,6 +21,7 @@ export interface ProjectApiDependencies extends AuthDependencies {
   databases: OrganizationDatabases;
   graphql: ProjectGraphQL;
   traffic: ProjectTraffic;
+  s3?: S3Settings;
 }
 
 declare module 'fastify' {
@@ -42,12 +46,23 @@ function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is P
 
 export async function projectApi(app: FastifyInstance, dependencies: ProjectApiDependencies) {
   const { registry, databases, graphql, traffic } = dependencies;
+  // These APIs answer JSON to apps, not pages to browsers: the console's security headers (CSP and the like) protect
+  // nothing here, and @fastify/helmet would rebuild them on every request.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, helmet: { skipRoute: true } } as typeof route.config;
+  });
   app.addHook('onRequest', async (request) => {
     const { ref } = request.params as { ref: string };
     const entry = await registry.get(ref);
     refuseUnlessActive(entry);
     const query = request.query as { apikey?: string };
     const apikey = (request.headers.apikey as string | undefined) ?? query.apikey;
+    // Public objects and signed URLs are opened as plain links: without a key they are the anon caller's (unmetered).
+    if (!apikey && !request.headers.authorization && request.routeOptions.config.apikeyOptional) {
+      request.projectCaller = anonymousCaller(entry.ref);
+      request.project = { entry, database: databases.get(entry.databaseUrl!) };
+      return;
+    }
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
     // Only requests with this project's key spend its rate and count as its usage: strangers cannot exhaust them.
     traffic.admit(entry);
@@ -55,6 +70,7 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
   });
 
   await app.register(authRoutes, { prefix: '/auth/v1', config: dependencies.config, ownerPool: dependencies.ownerPool });
+  await app.register(storageRoutes, { prefix: '/storage/v1', s3: dependencies.s3 });
 
   const instanceOf = (request: FastifyRequest) => graphql.get(request.project!.entry, request.project!.database);
   app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes }, async (request, reply) =>
