@@ -16,8 +16,8 @@ interface Bucket {
 
 export class ProjectTraffic {
   private readonly buckets = new Map<string, Bucket>();
-  /** project id → hour (ISO) → requests not yet written. */
-  private pending = new Map<string, Map<string, number>>();
+  /** project id → hour (hours since the epoch) → requests not yet written. */
+  private pending = new Map<string, Map<number, number>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly owner: pg.Pool) {
@@ -39,8 +39,8 @@ export class ProjectTraffic {
       }
       bucket.tokens -= 1;
     }
-    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
-    const hours = this.pending.get(project.id) ?? new Map<string, number>();
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const hours = this.pending.get(project.id) ?? new Map<number, number>();
     hours.set(hour, (hours.get(hour) ?? 0) + 1);
     this.pending.set(project.id, hours);
   }
@@ -49,7 +49,9 @@ export class ProjectTraffic {
   async flush(): Promise<void> {
     const counted = this.pending;
     this.pending = new Map();
-    const rows = [...counted].flatMap(([projectId, hours]) => [...hours].map(([hour, count]) => ({ projectId, hour, count })));
+    const rows = [...counted].flatMap(([projectId, hours]) =>
+      [...hours].map(([hour, count]) => ({ projectId, hour: new Date(hour * 3_600_000).toISOString(), count })),
+    );
     if (rows.length === 0) return;
     await this.owner.query(
       `insert into app_private.project_usage (project_id, hour, api_requests)
