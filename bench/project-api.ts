@@ -538,7 +538,14 @@ function runLive(job: LiveJob): Promise<LiveResult> {
 }
 
 async function live(project: Project): Promise<LiveResult[]> {
-  await asDba(project, (client) => client.query(`select canopy.enable_live('p_${project.ref}.todos')`));
+  // The worst case for fan-out: every subscriber may read every row, so each hears each insert and reads it again.
+  // (When only a row's owner may read it, the others are filtered out by one query per change.)
+  await asDba(project, (client) =>
+    client.query(`
+      create policy everyone_reads on p_${project.ref}.todos for select using (true);
+      select canopy.enable_live('p_${project.ref}.todos');
+    `),
+  );
   // The instance is rebuilt with the subscription field once the schema change is heard.
   const headers = await asUser(project);
   const deadline = performance.now() + 30_000;

@@ -174,7 +174,7 @@ test('a rotated JWT secret makes the old keys and user tokens stop working at on
   t.pass();
 });
 
-test('subscribers to a live table hear of every change, and see only the rows their RLS allows', async (t) => {
+test('subscribers to a live table hear only of the changes to rows their RLS lets them see', async (t) => {
   const project = await activeProject(await signUp(platform));
   await createTodos(project);
   await withClient(project.databaseUrl, (client) => client.query(`select canopy.enable_live('p_${project.ref}.todos')`));
@@ -206,14 +206,11 @@ test('subscribers to a live table hear of every change, and see only the rows th
     return waitFor('an event', async () => events.length > 0, 300).catch(() => false);
   });
   events.length = 0;
+  // Bob's row is not Ada's to see: she does not even hear of it.
   await graphql(project.apiUrl, ADD, await as(bob), { title: 'bob secret' });
   await graphql(project.apiUrl, ADD, await as(ada), { title: 'ada last' });
-  await waitFor('both events', async () => events.length >= 2);
-  t.deepEqual(events, [
-    { op: 'INSERT', todo: null },
-    { op: 'INSERT', todo: { title: 'ada last', ownerId: ada } },
-  ]);
-  t.false(JSON.stringify(events).includes('bob secret'));
+  await waitFor('her event', async () => events.length >= 1);
+  t.deepEqual(events, [{ op: 'INSERT', todo: { title: 'ada last', ownerId: ada } }]);
 });
 
 test("a project over its plan's request rate is refused with 429, and every request is counted for metering", async (t) => {

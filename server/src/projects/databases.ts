@@ -9,10 +9,13 @@ import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
 import { transactionWithSettings } from '../db/transactions.ts';
 import type { ProjectCaller } from './callers.ts';
+import { LiveVisibility } from './live.ts';
 
 export interface OrganizationDatabase {
   pool: pg.Pool;
   subscriber: PgSubscriber;
+  /** Batches live-table subscribers' visibility checks (live.ts). */
+  visibility: LiveVisibility;
 }
 
 export class OrganizationDatabases {
@@ -29,7 +32,7 @@ export class OrganizationDatabases {
     if (!database) {
       const pool = createPool(databaseUrl, this.poolSize);
       Object.assign(pool.options, { idleTimeoutMillis: 10_000 });
-      database = { pool, subscriber: new PgSubscriber(pool) };
+      database = { pool, subscriber: new PgSubscriber(pool), visibility: new LiveVisibility(pool) };
       this.databases.set(databaseUrl, database);
       void this.watchSchemas(database.subscriber);
     }

@@ -16,7 +16,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import { identifyProjectCaller, type ProjectCaller } from './callers.ts';
 import type { OrganizationDatabase } from './databases.ts';
-import { LiveTablesPlugin, liveTables } from './live.ts';
+import { LiveTablesPlugin, liveTables, visibleChanges } from './live.ts';
 import type { ProjectEntry } from './registry.ts';
 
 /**
@@ -112,13 +112,14 @@ async function build(project: ProjectEntry, database: OrganizationDatabase): Pro
     `select count(*)::int as relations from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`,
   );
-  /** The role and JWT claims a request runs with. */
-  const settingsFor = (caller: ProjectCaller) => ({
+  /** The role and JWT claims a request runs with, and for a WebSocket the live changes it may see. */
+  const settingsFor = (caller: ProjectCaller, websocket: boolean) => ({
     pgSettings: {
       role: caller.databaseRole,
       'request.jwt.claims': JSON.stringify(caller.claims),
       statement_timeout: LIMITS.statementTimeout,
     },
+    canopyLiveChanges: websocket ? visibleChanges(database.subscriber, database.visibility, caller) : null,
   });
   const pgl: PostGraphileInstance = postgraphile({
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
@@ -143,9 +144,9 @@ async function build(project: ProjectEntry, database: OrganizationDatabase): Pro
         const params = requestContext.ws?.normalizedConnectionParams as Record<string, string> | undefined;
         if (params?.authorization) {
           const apikey = params.apikey ?? (request!.query as { apikey?: string }).apikey;
-          return identifyProjectCaller(project, apikey, params.authorization).then(settingsFor);
+          return identifyProjectCaller(project, apikey, params.authorization).then((user) => settingsFor(user, true));
         }
-        return settingsFor(caller);
+        return settingsFor(caller, !!requestContext.ws);
       },
     },
   });
