@@ -117,7 +117,7 @@ test('reconcile reports orphans and missing objects, repairs them when asked, an
   });
   await withClient(rootUrl(`org_${org.ref}`), async (client) => {
     await client.query(`create schema p_${ghost}`);
-    await client.query(`drop schema p_${project.ref}_storage`);
+    await client.query(`drop schema p_${project.ref}_storage cascade`);
   });
   await platform.worker.s3.makeBucket(projectBucket(ghost));
   await platform.worker.s3.putObject(projectBucket(ghost), '.canopy-installation', Buffer.from(tag));
