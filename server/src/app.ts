@@ -34,7 +34,7 @@ export interface AppDependencies {
   ownerPool: pg.Pool;
   /** Logs in as canopy_authenticator: the control API. */
   apiPool: pg.Pool;
-  services: Pick<Services, 'database' | 'secrets'>;
+  services: Pick<Services, 'database' | 'secrets' | 's3'>;
   logger?: boolean;
 }
 
@@ -84,7 +84,7 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   await registry.listen((ref) => graphql.forget(ref));
   const projects = { registry, databases, graphql };
   await registerControlApi(app, { config, ownerPool, apiPool, services, box, projects });
-  await registerProjectApis(app, { config, ownerPool, projects });
+  await registerProjectApis(app, { config, ownerPool, services, projects });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/', async (_request, reply) =>
@@ -125,11 +125,20 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
 /** Every project's APIs at /p/<ref>/…, sharing one registry, one pool per organization database and one cache. */
 async function registerProjectApis(
   app: FastifyInstance,
-  { config, ownerPool, projects }: Pick<Dependencies, 'config' | 'ownerPool' | 'projects'>,
+  { config, ownerPool, services, projects }: Pick<Dependencies, 'config' | 'ownerPool' | 'services' | 'projects'>,
 ) {
   const { registry, databases, graphql } = projects;
   const traffic = new ProjectTraffic(ownerPool);
-  await app.register(projectApi, { prefix: '/p/:ref', registry, databases, graphql, traffic, config, ownerPool });
+  await app.register(projectApi, {
+    prefix: '/p/:ref',
+    registry,
+    databases,
+    graphql,
+    traffic,
+    config,
+    ownerPool,
+    s3: services.s3,
+  });
   app.addHook('onClose', async () => {
     await traffic.close();
     await graphql.close();

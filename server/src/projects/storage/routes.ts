@@ -1,0 +1,72 @@
+/**
+ * A project's storage at `/storage/v1/…`: the Supabase Storage API that supabase-js's storage client speaks.
+ * Registered by the project API after its hook has resolved the project and verified the caller's key or token
+ * (except on the two routes marked `apikeyOptional`, public objects and signed URLs, which browsers open as plain
+ * links). Metadata lives in the project's `p_<ref>_storage` schema, read and written as the caller so that its RLS
+ * policies decide; bytes live in the project's one S3 bucket under keys made from object ids.
+ */
+import type { FastifyInstance } from 'fastify';
+import * as Minio from 'minio';
+import type { S3Settings } from '../../config.ts';
+import { StorageError, sendStorageError } from './errors.ts';
+import { bucketRoutes } from './routes/bucket.ts';
+import { objectRoutes } from './routes/object.ts';
+import { signRoutes } from './routes/sign.ts';
+import { MAX_OBJECT_BYTES, uploadRoutes } from './routes/upload.ts';
+
+export interface StorageDependencies {
+  s3: Minio.Client;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves callers without an API key too (as anon): public objects, signed URLs. */
+    apikeyOptional?: boolean;
+  }
+}
+
+/** JSON requests are small; uploads stream and have their own limit. */
+const BODY_LIMIT = 262_144;
+
+/** The S3 client for object bytes: one PUT per object, never multipart (partSize above any object). */
+export function storageS3Client(settings: S3Settings): Minio.Client {
+  return new Minio.Client({
+    endPoint: settings.endPoint,
+    port: settings.port,
+    useSSL: settings.useSSL,
+    accessKey: settings.accessKey,
+    secretKey: settings.secretKey,
+    region: settings.region,
+    pathStyle: true,
+    partSize: MAX_OBJECT_BYTES,
+  });
+}
+
+export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Settings }): Promise<void> {
+  app.setErrorHandler(sendStorageError);
+  app.setNotFoundHandler((request, reply) =>
+    sendStorageError(new StorageError(404, 'not_found', `There is no ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+  if (!s3) {
+    app.addHook('onRequest', async () => {
+      throw new StorageError(503, 'storage_unavailable', 'Storage is not configured on this server');
+    });
+    return;
+  }
+  const dependencies = { s3: storageS3Client(s3) };
+  // supabase-js sends some JSON requests with a JSON content type and no body: that is an empty request.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-length'] === '0' && request.method !== 'POST' && request.method !== 'PUT') {
+      delete request.headers['content-type'];
+    }
+  });
+  await app.register(async (json) => {
+    json.addHook('onRoute', (route) => {
+      route.bodyLimit ??= BODY_LIMIT;
+    });
+    bucketRoutes(json, dependencies);
+    objectRoutes(json, dependencies);
+    signRoutes(json, dependencies);
+  });
+  await app.register(async (raw) => uploadRoutes(raw, dependencies));
+}

@@ -1,0 +1,254 @@
+/**
+ * Reading and managing objects, as storage-js's StorageFileApi calls it: download (with the caller's key, or public
+ * with none), info, exists (HEAD), list, remove, move, copy. Every statement runs as the caller, so RLS on objects
+ * decides; bytes are found by the row's id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { type StorageContext, objectKey, storageContext } from '../context.ts';
+import { invalidInput, objectNotFound, StorageError } from '../errors.ts';
+import { bucketId, objectName } from '../input.ts';
+import type { StorageDependencies } from '../routes.ts';
+import { findBucket } from './bucket.ts';
+import { removeBytes } from './s3-bytes.ts';
+
+export interface ObjectRow {
+  id: string;
+  bucket_id: string;
+  name: string;
+  owner: string | null;
+  size: string;
+  mime_type: string | null;
+  metadata: { eTag?: string; cacheControl?: string };
+  created_at: Date;
+  updated_at: Date;
+  last_accessed_at: Date;
+}
+
+const OBJECT_COLUMNS = 'id, bucket_id, name, owner, size, mime_type, metadata, created_at, updated_at, last_accessed_at';
+
+export async function findObject(client: pg.PoolClient, context: StorageContext, bucket: string, name: string) {
+  const { rows } = await client.query<ObjectRow>(
+    `select ${OBJECT_COLUMNS} from ${context.schema}.objects where bucket_id = $1 and name = $2`,
+    [bucket, name],
+  );
+  if (!rows[0]) throw objectNotFound();
+  return rows[0];
+}
+
+function objectParams(request: FastifyRequest) {
+  const params = request.params as { bucket: string; '*': string };
+  return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
+}
+
+export function objectRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
+  const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
+    const context = storageContext(request, s3);
+    const { bucket, name } = objectParams(request);
+    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    return sendObject(context, request, reply, row);
+  };
+  app.get('/object/:bucket/*', authenticated);
+  app.get('/object/authenticated/:bucket/*', authenticated);
+
+  // Public buckets' objects, with or without a key (a public URL is used as is, by browsers).
+  app.get('/object/public/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
+    const context = storageContext(request, s3);
+    const { bucket, name } = objectParams(request);
+    const found = await findBucket(context, bucket, 'service');
+    if (!found.public) throw new StorageError(400, 'not_found', 'Bucket not found or not public');
+    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    return sendObject(context, request, reply, row);
+  });
+
+  app.get('/object/info/:bucket/*', async (request) => {
+    const context = storageContext(request, s3);
+    const { bucket, name } = objectParams(request);
+    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    return {
+      id: row.id,
+      name: row.name,
+      version: row.id,
+      bucket_id: row.bucket_id,
+      size: Number(row.size),
+      content_type: row.mime_type,
+      cache_control: row.metadata.cacheControl ?? null,
+      etag: row.metadata.eTag ?? null,
+      metadata: {},
+      last_modified: row.updated_at,
+      created_at: row.created_at,
+    };
+  });
+
+  app.post('/object/list/:bucket', async (request) => {
+    const context = storageContext(request, s3);
+    const bucket = bucketId((request.params as { bucket: string }).bucket);
+    return listObjects(context, bucket, (request.body ?? {}) as ListBody);
+  });
+
+  app.delete('/object/:bucket', async (request) => {
+    const context = storageContext(request, s3);
+    const bucket = bucketId((request.params as { bucket: string }).bucket);
+    const { prefixes } = (request.body ?? {}) as { prefixes?: unknown };
+    if (!Array.isArray(prefixes) || prefixes.length === 0 || prefixes.length > 1000 || prefixes.some((p) => typeof p !== 'string')) {
+      throw invalidInput('prefixes must be a list of 1 to 1,000 object names');
+    }
+    const rows = await context.asCaller(async (client) => {
+      const result = await client.query<ObjectRow>(
+        `delete from ${context.schema}.objects where bucket_id = $1 and name = any($2::text[]) returning ${OBJECT_COLUMNS}`,
+        [bucket, prefixes],
+      );
+      return result.rows;
+    });
+    await removeBytes(context, rows.map((row) => objectKey(row.id))).catch((error) => request.log.error(error));
+    return rows.map(fileObject);
+  });
+
+  app.post('/object/move', async (request) => {
+    const context = storageContext(request, s3);
+    const { from, to } = transfer(request.body);
+    // Bytes are kept by id: a move is the row's alone.
+    await context.asCaller(async (client) => {
+      await findObject(client, context, from.bucket, from.name);
+      if (to.bucket !== from.bucket) await findBucket(context, to.bucket, 'service');
+      const { rowCount } = await client.query(
+        `update ${context.schema}.objects set bucket_id = $3, name = $4, updated_at = now() where bucket_id = $1 and name = $2`,
+        [from.bucket, from.name, to.bucket, to.name],
+      );
+      if (!rowCount) throw new StorageError(403, 'unauthorized', 'You may not move this object');
+    });
+    return { message: 'Successfully moved' };
+  });
+
+  app.post('/object/copy', async (request) => {
+    const context = storageContext(request, s3);
+    const { from, to } = transfer(request.body);
+    const source = await context.asCaller((client) => findObject(client, context, from.bucket, from.name));
+    if (to.bucket !== from.bucket) await findBucket(context, to.bucket, 'service');
+    const id = randomUUID();
+    const key = objectKey(id);
+    try {
+      await context.s3.copyObject(context.s3Bucket, key, `/${context.s3Bucket}/${objectKey(source.id)}`);
+      await context.asCaller((client) =>
+        client.query(
+          `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata) values ($1, $2, $3, $4, $5, $6)`,
+          [id, to.bucket, to.name, source.size, source.mime_type, source.metadata],
+        ),
+      );
+    } catch (error) {
+      await removeBytes(context, [key]).catch((removal) => request.log.error(removal));
+      throw error;
+    }
+    return { Id: id, Key: `${to.bucket}/${to.name}` };
+  });
+}
+
+function transfer(body: unknown) {
+  const { bucketId: bucket, sourceKey, destinationKey, destinationBucket } = (body ?? {}) as Record<string, unknown>;
+  const from = { bucket: bucketId(bucket), name: objectName(sourceKey) };
+  const to = { bucket: destinationBucket == null ? from.bucket : bucketId(destinationBucket), name: objectName(destinationKey) };
+  return { from, to };
+}
+
+export function fileObject(row: ObjectRow) {
+  return {
+    name: row.name,
+    bucket_id: row.bucket_id,
+    owner: row.owner,
+    id: row.id,
+    updated_at: row.updated_at,
+    created_at: row.created_at,
+    last_accessed_at: row.last_accessed_at,
+    metadata: row.metadata,
+  };
+}
+
+interface ListBody {
+  prefix?: unknown;
+  limit?: unknown;
+  offset?: unknown;
+  search?: unknown;
+  sortBy?: { column?: unknown; order?: unknown };
+}
+
+const SORT_COLUMNS = ['name', 'updated_at', 'created_at', 'last_accessed_at'];
+
+/** One level of a bucket, as folders (id null) and files, like Supabase's storage.search(). */
+async function listObjects(context: StorageContext, bucket: string, body: ListBody) {
+  const prefix = typeof body.prefix === 'string' ? body.prefix.replace(/^\/+/, '') : '';
+  const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const limit = Number(body.limit ?? 100);
+  const offset = Number(body.offset ?? 0);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0) {
+    throw invalidInput('limit is 1 to 1,000 and offset at least 0');
+  }
+  const search = typeof body.search === 'string' ? body.search : '';
+  const column = SORT_COLUMNS.includes(String(body.sortBy?.column ?? 'name')) ? String(body.sortBy?.column ?? 'name') : undefined;
+  const order = String(body.sortBy?.order ?? 'asc').toLowerCase();
+  if (!column || (order !== 'asc' && order !== 'desc')) throw invalidInput('sortBy is a column (name, created_at, …) and asc or desc');
+  const { rows } = await context.asCaller((client) =>
+    client.query(
+      `with matched as (
+         select o.*, substr(o.name, $2::int + 1) as rest from ${context.schema}.objects o
+         where o.bucket_id = $1 and starts_with(o.name, $3)
+       ), items as (
+         select split_part(rest, '/', 1) as name, null::uuid as id, null::timestamptz as updated_at,
+                null::timestamptz as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata
+         from matched where position('/' in rest) > 0 group by 1
+         union all
+         select rest, id, updated_at, created_at, last_accessed_at, metadata from matched where position('/' in rest) = 0
+       )
+       select * from items where starts_with(lower(name), lower($4))
+       order by ${column === 'name' ? 'name collate "C"' : column} ${order} nulls last, name collate "C"
+       limit $5 offset $6`,
+      [bucket, folder.length, folder, search, limit, offset],
+    ),
+  );
+  return rows;
+}
+
+/** The object's bytes, whole or a single range. */
+export async function sendObject(context: StorageContext, request: FastifyRequest, reply: FastifyReply, row: ObjectRow) {
+  const size = Number(row.size);
+  reply.header('content-type', row.mime_type ?? 'application/octet-stream');
+  reply.header('accept-ranges', 'bytes');
+  if (row.metadata.eTag) reply.header('etag', row.metadata.eTag);
+  if (row.metadata.cacheControl) reply.header('cache-control', row.metadata.cacheControl);
+  reply.header('last-modified', new Date(row.updated_at).toUTCString());
+  const download = (request.query as { download?: string }).download;
+  if (download !== undefined) {
+    const filename = download || row.name.split('/').pop()!;
+    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
+  }
+  const range = parseRange(request.headers.range, size);
+  if (range === 'unsatisfiable') {
+    return reply.status(416).header('content-range', `bytes */${size}`).send();
+  }
+  if (request.method === 'HEAD') return reply.header('content-length', size).send();
+  if (range) {
+    const length = range.end - range.start + 1;
+    const stream = await context.s3.getPartialObject(context.s3Bucket, objectKey(row.id), range.start, length);
+    return reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', length).send(stream);
+  }
+  if (size === 0) return reply.header('content-length', 0).send(Buffer.alloc(0));
+  const stream = await context.s3.getObject(context.s3Bucket, objectKey(row.id));
+  return reply.header('content-length', size).send(stream);
+}
+
+/** `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges are answered whole. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start > end || start >= size) return 'unsatisfiable';
+  return { start, end };
+}

@@ -1,0 +1,145 @@
+/**
+ * Uploads: `POST /object/:bucket/*` (create; `x-upsert: true` overwrites) and `PUT /object/:bucket/*` (overwrite),
+ * with the bytes as the raw body (storage-js sends Buffers, ArrayBuffers, strings and streams so) or as the last part
+ * of a multipart/form-data body (Blobs and Files: ../multipart.ts), streamed either way. The caller's
+ * right to write is checked first (the row is tried as the caller and rolled back), the bytes then stream to S3
+ * under a new id, and only then is the row written, as the caller, in one transaction; if anything fails the new
+ * bytes are removed, so a failed upload leaves neither row nor bytes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { type StorageContext, objectKey, storageContext } from '../context.ts';
+import { StorageError, tooLarge } from '../errors.ts';
+import { contentType, mimeAllowed, objectName } from '../input.ts';
+import { multipartBoundary, multipartFile } from '../multipart.ts';
+import type { StorageDependencies } from '../routes.ts';
+import { findBucket } from './bucket.ts';
+import { putBytes, removeBytes } from './s3-bytes.ts';
+import { verifyUploadToken } from './sign.ts';
+
+/** The platform's own limit on one object (S3 takes up to 5 GiB in one PUT). */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+class RollBack extends Error {}
+
+export function uploadRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
+  // Bodies stay unread here: the handler streams request.raw to S3.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  app.post('/object/:bucket/*', (request, reply) =>
+    upload(storageContext(request, s3), request, reply, { upsert: request.headers['x-upsert'] === 'true' }),
+  );
+  app.put('/object/:bucket/*', (request, reply) => upload(storageContext(request, s3), request, reply, { upsert: true }));
+
+  // A signed upload URL's token stands for the caller who made it: the upload runs as the service role, for them.
+  app.put('/object/upload/sign/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
+    const context = storageContext(request, s3);
+    const { bucket, '*': name } = request.params as { bucket: string; '*': string };
+    const grant = await verifyUploadToken(context, (request.query as { token?: unknown }).token, bucket, name);
+    return upload(context, request, reply, { upsert: grant.upsert, asService: true, owner: grant.owner });
+  });
+}
+
+interface UploadOptions {
+  upsert: boolean;
+  /** Signed uploads: permission was checked when the URL was made. */
+  asService?: boolean;
+  owner?: string | null;
+}
+
+/** Whether the caller may write `name` (the row is tried and rolled back); a signed upload URL checks this first. */
+export async function checkUpload(context: StorageContext, bucket: string, name: string, upsert: boolean) {
+  await context
+    .asCaller(async (client) => {
+      const { rowCount } = await writeRow(client, context, upsert, [randomUUID(), bucket, name, 0, null, {}, null]);
+      if (!rowCount) throw duplicate();
+      throw new RollBack();
+    })
+    .catch((error) => {
+      if (!(error instanceof RollBack)) throw error;
+    });
+}
+
+/**
+ * Inserts the row (or, with upsert, replaces the one there), as whoever `client` is. No RETURNING: that would need
+ * the caller to be able to read the row too, which an insert-only policy does not give. Upsert needs select and
+ * update as well, as in Supabase.
+ */
+async function writeRow(client: pg.PoolClient, context: StorageContext, upsert: boolean, values: unknown[]) {
+  const old = upsert
+    ? await client.query<{ id: string }>(
+        `select id from ${context.schema}.objects where bucket_id = $1 and name = $2 for update`,
+        [values[1], values[2]],
+      )
+    : undefined;
+  const { rowCount } = await client.query(
+    `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, owner)
+     values ($1, $2, $3, $4, $5, $6, coalesce($7::uuid, canopy.uid()))
+     on conflict ${
+       upsert
+         ? `(bucket_id, name) do update set id = excluded.id, size = excluded.size, mime_type = excluded.mime_type, metadata = excluded.metadata,
+              owner = excluded.owner, updated_at = now(), last_accessed_at = now()`
+         : // Without a conflict target: with one, Postgres would also require the caller to read the row.
+           'do nothing'
+     }`,
+    values,
+  );
+  return { rowCount, oldId: old?.rows[0]?.id ?? null };
+}
+
+async function upload(context: StorageContext, request: FastifyRequest, reply: FastifyReply, options: UploadOptions) {
+  const { upsert } = options;
+  const run = options.asService ? context.asService : context.asCaller;
+  const params = request.params as { bucket: string; '*': string };
+  const name = objectName(params['*']);
+  const bucket = await findBucket(context, params.bucket, 'service');
+  const declared = request.headers['content-length'];
+  if (declared === undefined || !/^\d+$/.test(declared)) {
+    throw new StorageError(411, 'missing_content_length', 'An upload must declare its Content-Length');
+  }
+  const boundary = multipartBoundary(request.headers['content-type']);
+  let body: Readable = request.raw;
+  let size = Number(declared);
+  let mimeType = contentType(request.headers['content-type']);
+  let cacheControl = String(request.headers['cache-control'] ?? 'max-age=3600');
+  if (boundary) {
+    const file = await multipartFile(request.raw, boundary, size);
+    ({ body, size } = file);
+    mimeType = contentType(file.contentType);
+    if (file.fields.cacheControl) cacheControl = /^\d+$/.test(file.fields.cacheControl) ? `max-age=${file.fields.cacheControl}` : file.fields.cacheControl;
+  }
+  cacheControl = cacheControl.slice(0, 200);
+  if (size > Math.min(bucket.file_size_limit ?? MAX_OBJECT_BYTES, MAX_OBJECT_BYTES)) throw tooLarge();
+  if (!mimeAllowed(mimeType, bucket.allowed_mime_types)) {
+    throw new StorageError(415, 'invalid_mime_type', `mime type ${mimeType} is not supported`);
+  }
+  const id = randomUUID();
+  const owner = options.owner ?? null;
+  const write = (client: pg.PoolClient, metadata: object) =>
+    writeRow(client, context, upsert, [id, bucket.id, name, size, mimeType, metadata, owner]);
+
+  // May the caller write this row at all? (A refused upload should not first send its bytes to S3.)
+  if (!options.asService) await checkUpload(context, bucket.id, name, upsert);
+
+  const key = objectKey(id);
+  let replaced: string | null;
+  try {
+    const { etag } = await putBytes(context, key, body, size, { 'content-type': mimeType, 'cache-control': cacheControl });
+    const metadata = { eTag: etag, size, mimetype: mimeType, cacheControl, lastModified: new Date().toISOString(), contentLength: size, httpStatusCode: 200 };
+    replaced = await run(async (client) => {
+      const { rowCount, oldId } = await write(client, metadata);
+      if (!rowCount) throw duplicate();
+      return oldId;
+    });
+  } catch (error) {
+    await removeBytes(context, [key]).catch((removal) => request.log.error(removal));
+    if (request.raw.readableAborted || request.raw.errored) request.log.info({ name }, 'upload aborted by the client');
+    throw error;
+  }
+  if (replaced) await removeBytes(context, [objectKey(replaced)]).catch((removal) => request.log.error(removal));
+  return reply.send({ Id: id, Key: `${bucket.id}/${name}` });
+}
+
+const duplicate = () => new StorageError(409, 'duplicate', 'The resource already exists');

@@ -1,0 +1,423 @@
+/**
+ * A project's storage (/storage/v1), as app developers use it: through @supabase/supabase-js's storage client.
+ * Buckets, uploads and downloads, listing, move, copy and remove; public buckets and URLs; RLS policies written by
+ * the project's DBA (own folder per user); signed URLs; limits, MIME types and bad names refused with Storage's
+ * error shape; isolation between projects; and that a failed upload leaves neither row nor bytes.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import test from 'ava';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
+import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type ActiveProject, activeProject } from './support/projects.ts';
+
+let platform: TestPlatform;
+test.before(async () => {
+  platform = await startTestPlatform();
+});
+test.after.always(() => platform?.stop());
+
+type Project = ActiveProject & { owner: SignedInUser };
+
+let shared: Promise<Project> | undefined;
+function sharedProject() {
+  shared ??= signUpOwner(platform).then(async (owner) => ({ ...(await activeProject(platform, owner)), owner }));
+  return shared;
+}
+
+function supabase(project: ActiveProject, key = project.anonKey): SupabaseClient {
+  return createClient(project.apiUrl, key, { auth: { persistSession: false, autoRefreshToken: false } });
+}
+
+const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** SQL as the project's DBA (its owner login), as the project's developers write policies. */
+async function asDba<T = any>(project: ActiveProject, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(project.databaseUrl);
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function newBucket(project: ActiveProject, options: Parameters<SupabaseClient['storage']['createBucket']>[1] = { public: false }) {
+  const id = unique('b');
+  const { error } = await supabase(project, project.serviceRoleKey).storage.createBucket(id, options);
+  if (error) throw error;
+  return id;
+}
+
+async function signedUp(project: ActiveProject) {
+  const client = supabase(project);
+  const { data, error } = await client.auth.signUp({ email: `${unique('user')}@example.com`, password: 'a fine passphrase' });
+  if (error || !data.session) throw new Error(`sign-up failed: ${error?.message}`);
+  return { client, user: data.user! };
+}
+
+async function raw(project: ActiveProject, path: string, init: RequestInit & { key?: string | null } = {}) {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+  if (init.key !== null) headers.apikey = init.key ?? project.serviceRoleKey;
+  const response = await fetch(`${project.apiUrl}/storage/v1${path}`, { ...init, headers });
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: response.status, body, headers: response.headers };
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+test('buckets: create, list, get, update, empty and delete with the service role key', async (t) => {
+  const project = await sharedProject();
+  const storage = supabase(project, project.serviceRoleKey).storage;
+  const id = unique('photos');
+  t.deepEqual((await storage.createBucket(id, { public: false, fileSizeLimit: '1MB', allowedMimeTypes: ['image/*'] })).data, { name: id });
+  const again = await storage.createBucket(id);
+  t.is((again.error as any)?.status, 409);
+
+  const { data: got } = await storage.getBucket(id);
+  t.like(got, { id, name: id, public: false, file_size_limit: 1_000_000, allowed_mime_types: ['image/*'] });
+  t.true((await storage.listBuckets()).data!.some((bucket) => bucket.id === id));
+
+  t.falsy((await storage.updateBucket(id, { public: true, fileSizeLimit: 2048, allowedMimeTypes: ['text/plain'] })).error);
+  t.like((await storage.getBucket(id)).data, { public: true, file_size_limit: 2048, allowed_mime_types: ['text/plain'] });
+
+  t.falsy((await storage.from(id).upload('a.txt', bytes('a'), { contentType: 'text/plain' })).error);
+  const notEmpty = await storage.deleteBucket(id);
+  t.is((notEmpty.error as any)?.status, 409);
+  t.falsy((await storage.emptyBucket(id)).error);
+  t.falsy((await storage.deleteBucket(id)).error);
+  const gone = await storage.getBucket(id);
+  t.is((gone.error as any)?.status, 404);
+  t.is((gone.error as any)?.statusCode, '404');
+
+  // The anon key manages no bucket (no policy allows it).
+  const anon = supabase(project).storage;
+  t.is(((await anon.createBucket(unique('x'))).error as any)?.status, 403);
+  t.deepEqual((await anon.listBuckets()).data, []);
+});
+
+test('objects: upload, download, info, exists, list, move, copy and remove', async (t) => {
+  const project = await sharedProject();
+  const files = supabase(project, project.serviceRoleKey).storage.from(await newBucket(project));
+
+  const uploaded = await files.upload('docs/readme.txt', bytes('hello storage'), { contentType: 'text/plain' });
+  t.falsy(uploaded.error);
+  t.is(uploaded.data!.path, 'docs/readme.txt');
+  t.truthy(uploaded.data!.id);
+  t.is(((await files.upload('docs/readme.txt', bytes('again'))).error as any)?.status, 409);
+  t.falsy((await files.upload('docs/readme.txt', bytes('hello again'), { upsert: true, contentType: 'text/plain' })).error);
+  t.falsy((await files.update('docs/readme.txt', bytes('hello, updated'), { contentType: 'text/plain' })).error);
+  t.falsy((await files.upload('docs/日本語 ✓.txt', bytes('unicode'), { contentType: 'text/plain' })).error);
+  t.falsy((await files.upload('top.bin', bytes('top'))).error);
+
+  const downloaded = await files.download('docs/readme.txt');
+  t.is(await downloaded.data!.text(), 'hello, updated');
+  t.is(downloaded.data!.type, 'text/plain');
+  t.is(await (await files.download('docs/日本語 ✓.txt')).data!.text(), 'unicode');
+  t.is(((await files.download('docs/none.txt')).error as any)?.status, 404);
+
+  const info = await files.info('docs/readme.txt');
+  t.like(info.data, { name: 'docs/readme.txt', size: 14, contentType: 'text/plain' });
+  t.true((await files.exists('docs/readme.txt')).data);
+  t.false((await files.exists('docs/none.txt')).data);
+
+  const top = await files.list();
+  t.deepEqual(top.data!.map((item) => [item.name, item.id === null]), [['docs', true], ['top.bin', false]]);
+  const docs = await files.list('docs', { sortBy: { column: 'name', order: 'desc' } });
+  t.deepEqual(docs.data!.map((item) => item.name), ['日本語 ✓.txt', 'readme.txt']);
+  t.deepEqual((await files.list('docs', { search: 'read' })).data!.map((item) => item.name), ['readme.txt']);
+  t.is((await files.list('docs', { limit: 1, offset: 1 })).data!.length, 1);
+
+  t.falsy((await files.move('top.bin', 'moved/top.bin')).error);
+  t.is(((await files.download('top.bin')).error as any)?.status, 404);
+  t.is(await (await files.download('moved/top.bin')).data!.text(), 'top');
+  t.falsy((await files.copy('moved/top.bin', 'copied/top.bin')).error);
+  t.is(await (await files.download('copied/top.bin')).data!.text(), 'top');
+
+  // Blobs and Files go as multipart/form-data, streamed too (5 MB here, across many chunks).
+  const large = randomBytes(5_000_000);
+  t.falsy((await files.upload('blobs/large.bin', new Blob([large], { type: 'application/x-test' }))).error);
+  const back = await files.download('blobs/large.bin');
+  t.true(Buffer.from(await back.data!.arrayBuffer()).equals(large));
+  t.is(back.data!.type, 'application/x-test');
+  t.is((await files.info('blobs/large.bin')).data!.size, 5_000_000);
+  t.falsy((await files.upload('blobs/file.txt', new File(['a file'], 'file.txt', { type: 'text/plain' }))).error);
+  t.is(await (await files.download('blobs/file.txt')).data!.text(), 'a file');
+
+  // Range requests.
+  const ranged = await raw(project, `/object/${(files as any).bucketId}/docs/readme.txt`, { headers: { range: 'bytes=0-4' } });
+  t.is(ranged.status, 206);
+  t.is(ranged.body, 'hello');
+
+  const removed = await files.remove(['moved/top.bin', 'copied/top.bin', 'docs/none.txt']);
+  t.deepEqual(removed.data!.map((item) => item.name).sort(), ['copied/top.bin', 'moved/top.bin']);
+  t.is(((await files.download('copied/top.bin')).error as any)?.status, 404);
+});
+
+test('public buckets: readable by the anon key and by public URL without a key; private ones are not', async (t) => {
+  const project = await sharedProject();
+  const service = supabase(project, project.serviceRoleKey).storage;
+  const open = await newBucket(project, { public: true });
+  const closed = await newBucket(project);
+  await service.from(open).upload('cat.txt', bytes('meow'), { contentType: 'text/plain' });
+  await service.from(closed).upload('secret.txt', bytes('psst'), { contentType: 'text/plain' });
+
+  const anon = supabase(project).storage;
+  t.is(await (await anon.from(open).download('cat.txt')).data!.text(), 'meow');
+  const url = anon.from(open).getPublicUrl('cat.txt').data.publicUrl;
+  const response = await fetch(url);
+  t.is(response.status, 200);
+  t.is(await response.text(), 'meow');
+
+  t.is(((await anon.from(closed).download('secret.txt')).error as any)?.status, 404);
+  t.is((await fetch(anon.from(closed).getPublicUrl('secret.txt').data.publicUrl)).status, 400);
+  t.deepEqual((await anon.from(closed).list()).data, []);
+  // Reading is all the public bucket allows.
+  t.is(((await anon.from(open).upload('dog.txt', bytes('woof'))).error as any)?.status, 403);
+  t.is((await anon.from(open).remove(['cat.txt'])).data!.length, 0);
+});
+
+test('private buckets with an own-folder policy: user A cannot read or write user B’s files', async (t) => {
+  const owner = await signUpOwner(platform);
+  const project = { ...(await activeProject(platform, owner)), owner };
+  const bucket = await newBucket(project);
+  const schema = `p_${project.ref}_storage`;
+  const a = await signedUp(project);
+  const b = await signedUp(project);
+
+  t.is(((await a.client.storage.from(bucket).upload(`${a.user.id}/a.txt`, bytes('a'))).error as any)?.status, 403);
+
+  // The project's policy, as its developers would write it: each user owns the folder named after their id.
+  const own = `bucket_id = '${bucket}' and (string_to_array(name, '/'))[1] = canopy.uid()::text`;
+  await asDba(project, `
+    create policy own_folder_select on ${schema}.objects for select using (${own});
+    create policy own_folder_insert on ${schema}.objects for insert with check (${own});
+    create policy own_folder_update on ${schema}.objects for update using (${own}) with check (${own});
+    create policy own_folder_delete on ${schema}.objects for delete using (${own});
+  `);
+
+  const filesA = a.client.storage.from(bucket);
+  const filesB = b.client.storage.from(bucket);
+  t.falsy((await filesA.upload(`${a.user.id}/a.txt`, bytes('from a'))).error);
+  t.falsy((await filesB.upload(`${b.user.id}/b.txt`, bytes('from b'))).error);
+  t.is(((await filesA.upload(`${b.user.id}/intruder.txt`, bytes('x'))).error as any)?.status, 403);
+
+  t.is(await (await filesA.download(`${a.user.id}/a.txt`)).data!.text(), 'from a');
+  t.is(((await filesA.download(`${b.user.id}/b.txt`)).error as any)?.status, 404);
+  t.deepEqual((await filesA.list(b.user.id)).data, []);
+  t.deepEqual((await filesA.list()).data!.map((item) => item.name), [a.user.id]);
+  t.is(((await filesA.createSignedUrl(`${b.user.id}/b.txt`, 60)).error as any)?.status, 404);
+  t.is((await filesA.remove([`${b.user.id}/b.txt`])).data!.length, 0);
+  t.is(((await filesA.move(`${b.user.id}/b.txt`, `${a.user.id}/stolen.txt`)).error as any)?.status, 404);
+  t.is(((await filesA.copy(`${b.user.id}/b.txt`, `${a.user.id}/stolen.txt`)).error as any)?.status, 404);
+  t.is(((await filesA.move(`${a.user.id}/a.txt`, `${b.user.id}/gift.txt`)).error as any)?.status, 403);
+  t.is(await (await filesB.download(`${b.user.id}/b.txt`)).data!.text(), 'from b');
+  // The anon key still sees nothing.
+  t.is(((await supabase(project).storage.from(bucket).download(`${a.user.id}/a.txt`)).error as any)?.status, 404);
+  // Owners are recorded.
+  const rows = await asDba(project, `select owner::text, name from ${schema}.objects order by name`);
+  t.deepEqual(rows, [
+    { owner: a.user.id, name: `${a.user.id}/a.txt` },
+    { owner: b.user.id, name: `${b.user.id}/b.txt` },
+  ].sort((x, y) => (x.name < y.name ? -1 : 1)));
+});
+
+test('signed URLs: work without a key, only for their object, until they expire', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  await files.upload('dir/report.pdf', bytes('%PDF'), { contentType: 'application/pdf' });
+  await files.upload('dir/other.pdf', bytes('other'), { contentType: 'application/pdf' });
+
+  const { data, error } = await files.createSignedUrl('dir/report.pdf', 60);
+  t.falsy(error);
+  const response = await fetch(data!.signedUrl);
+  t.is(response.status, 200);
+  t.is(await response.text(), '%PDF');
+  t.is(response.headers.get('content-type'), 'application/pdf');
+
+  const many = await files.createSignedUrls(['dir/report.pdf', 'dir/none.pdf'], 60);
+  t.is(await (await fetch(many.data![0]!.signedUrl!)).text(), '%PDF');
+  t.truthy(many.data![1]!.error);
+
+  // The token names its object: it opens no other.
+  const token = new URL(data!.signedUrl).searchParams.get('token');
+  const other = await fetch(`${project.apiUrl}/storage/v1/object/sign/${bucket}/dir/other.pdf?token=${token}`);
+  t.is(other.status, 400);
+  t.is(((await other.json()) as any).error, 'invalid_jwt');
+  // Nor is it an API key.
+  t.is((await raw(project, `/bucket`, { key: token })).status, 401);
+
+  const expired = await new SignJWT({ url: `${bucket}/dir/report.pdf`, purpose: 'storage:download', ref: project.ref })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(new TextEncoder().encode(project.jwtSecret));
+  const late = await fetch(`${project.apiUrl}/storage/v1/object/sign/${bucket}/dir/report.pdf?token=${expired}`);
+  t.is(late.status, 400);
+  t.like(await late.json(), { statusCode: '400', error: 'invalid_jwt', message: 'jwt expired' });
+});
+
+test('signed upload URLs: made by someone who may write, used by anyone holding them, for that object only', async (t) => {
+  const owner = await signUpOwner(platform);
+  const project = await activeProject(platform, owner);
+  const bucket = await newBucket(project);
+  const user = await signedUp(project);
+  const files = user.client.storage.from(bucket);
+  // Nobody may write yet: no URL either.
+  t.is(((await files.createSignedUploadUrl(`${user.user.id}/up.txt`)).error as any)?.status, 403);
+  await asDba(
+    project,
+    `create policy own_insert on "p_${project.ref}_storage".objects for insert
+       with check (bucket_id = '${bucket}' and (string_to_array(name, '/'))[1] = canopy.uid()::text)`,
+  );
+  const { data, error } = await files.createSignedUploadUrl(`${user.user.id}/up.txt`);
+  t.falsy(error);
+  // Used with the anon key (another device, say): the object is the URL maker's.
+  const anonFiles = supabase(project).storage.from(bucket);
+  t.falsy((await anonFiles.uploadToSignedUrl(`${user.user.id}/up.txt`, data!.token, bytes('signed'), { contentType: 'text/plain' })).error);
+  const service = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.is(await (await service.download(`${user.user.id}/up.txt`)).data!.text(), 'signed');
+  const rows = await asDba(project, `select owner::text from "p_${project.ref}_storage".objects where name = $1`, [`${user.user.id}/up.txt`]);
+  t.deepEqual(rows, [{ owner: user.user.id }]);
+  // Once written, the same token does not overwrite (it was not made for upsert), nor write elsewhere.
+  t.is(((await anonFiles.uploadToSignedUrl(`${user.user.id}/up.txt`, data!.token, bytes('again'))).error as any)?.status, 409);
+  t.is(((await anonFiles.uploadToSignedUrl(`${user.user.id}/other.txt`, data!.token, bytes('x'))).error as any)?.status, 400);
+});
+
+test('limits: file size (413, before the bytes are stored), MIME types, and bad names are refused in Storage’s shape', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project, { public: false, fileSizeLimit: 1024, allowedMimeTypes: ['image/png', 'text/*'] });
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+
+  const big = await files.upload('big.png', new Uint8Array(2048), { contentType: 'image/png' });
+  t.is((big.error as any)?.status, 413);
+  t.is((big.error as any)?.statusCode, '413');
+  t.falsy((await files.upload('ok.png', new Uint8Array(1024), { contentType: 'image/png' })).error);
+  t.falsy((await files.upload('ok.txt', bytes('x'), { contentType: 'text/plain; charset=utf-8' })).error);
+  const wrongType = await files.upload('bad.gif', new Uint8Array(10), { contentType: 'image/gif' });
+  t.is((wrongType.error as any)?.status, 415);
+
+  const names = [
+    'a%2F..%2Fb.txt',
+    '..%2Fescape.txt',
+    'dir%2F.%2Fx.txt',
+    'dir//x.txt',
+    'ctrl%01.txt',
+    'new%0Aline.txt',
+    `${'x'.repeat(1024)}.txt`,
+    'trailing/',
+  ];
+  for (const name of names) {
+    const response = await raw(project, `/object/${bucket}/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    t.is(response.status, 400, name);
+    t.is(response.body.statusCode, '400', name);
+    t.is(response.body.error, 'invalid_input', name);
+  }
+  t.is((await raw(project, `/object/${bucket}/`, { method: 'POST', body: 'x' })).status, 400);
+  // Names that look like traversal but are ordinary once decoded are just names.
+  t.falsy((await files.upload('..dots../x.txt', bytes('fine'), { contentType: 'text/plain' })).error);
+  const stored = await asDba(project, `select name from "p_${project.ref}_storage".objects where bucket_id = $1 order by name`, [bucket]);
+  t.deepEqual(stored.map((row) => row.name), ['..dots../x.txt', 'ok.png', 'ok.txt']);
+
+  // A multipart body whose file is not its last part is refused, and leaves nothing.
+  const form = new FormData();
+  form.append('', new Blob(['text'], { type: 'text/plain' }));
+  form.append('after', 'the file');
+  const notLast = await raw(project, `/object/${bucket}/form.txt`, { method: 'POST', body: form });
+  t.like(notLast, { status: 400, body: { statusCode: '400', error: 'invalid_input' } });
+  t.false((await files.exists('form.txt')).data);
+
+  // An upload of unknown length (chunked) is refused: the length decides the limit before any byte is stored.
+  const chunked = await new Promise<number>((resolve, reject) => {
+    const url = new URL(`${project.apiUrl}/storage/v1/object/${bucket}/chunked.txt`);
+    const request = http.request(url, { method: 'POST', headers: { apikey: project.serviceRoleKey, 'content-type': 'text/plain' } }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    request.on('error', reject);
+    request.write('some');
+    request.end('bytes');
+  });
+  t.is(chunked, 411);
+  // Bad JSON and unknown routes answer in the same shape, never with a stack.
+  const badJson = await raw(project, '/bucket', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+  t.like(badJson, { status: 400, body: { statusCode: '400', error: 'invalid_input' } });
+  t.like(await raw(project, '/nothing'), { status: 404, body: { statusCode: '404', error: 'not_found' } });
+  t.like(await raw(project, '/bucket', { key: null }), { status: 401, body: { statusCode: '401' } });
+});
+
+test('an aborted upload leaves no row and no bytes', async (t) => {
+  // A project of its own: its S3 keys are this test's alone.
+  const project = await activeProject(platform, await signUpOwner(platform));
+  const bucket = await newBucket(project);
+  const s3 = createS3Client(platform.services.s3);
+  const keys = async () => {
+    const names: string[] = [];
+    for await (const item of s3.listObjectsV2(projectBucket(project.ref), 'objects/', true)) if (item.name) names.push(item.name);
+    return names.sort();
+  };
+  const before = await keys();
+
+  const url = new URL(`${project.apiUrl}/storage/v1/object/${bucket}/aborted.bin`);
+  await new Promise<void>((resolve) => {
+    const request = http.request(url, {
+      method: 'POST',
+      headers: { apikey: project.serviceRoleKey, 'content-type': 'application/octet-stream', 'content-length': '100000' },
+    });
+    request.on('error', () => resolve());
+    request.on('response', () => resolve());
+    request.write(Buffer.alloc(10_000), () => setImmediate(() => request.destroy()));
+  });
+
+  // The name is free (no row), and once the server is done with the aborted request nothing of it is left in S3.
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('aborted.bin', bytes('complete'))).error);
+  const rows = await asDba(project, `select id::text from "p_${project.ref}_storage".objects where bucket_id = $1`, [bucket]);
+  t.is(rows.length, 1);
+  const { waitFor } = await import('./support/org-fixtures.ts');
+  await waitFor('the aborted bytes to be gone', async () => {
+    const now = await keys();
+    return now.length === before.length + 1 && now.includes(`objects/${rows[0].id}`);
+  });
+  t.pass();
+});
+
+test('isolation: keys, users and signed URLs of one project get nothing of another’s buckets (same and other org)', async (t) => {
+  const a = await sharedProject();
+  const sameOrg = await activeProject(platform, a.owner, a.org);
+  const otherOrg = await activeProject(platform, await signUpOwner(platform));
+  const user = await signedUp(a);
+  const { data: session } = await user.client.auth.getSession();
+  const token = session.session!.access_token;
+
+  for (const target of [sameOrg, otherOrg]) {
+    const bucket = await newBucket(target, { public: true });
+    await supabase(target, target.serviceRoleKey).storage.from(bucket).upload('x.txt', bytes('x'));
+    const own = supabase(target, target.serviceRoleKey).storage.from(bucket);
+    const { data } = await own.createSignedUrl('x.txt', 60);
+    const signedToken = new URL(data!.signedUrl).searchParams.get('token');
+
+    // Another project's service key, or its user's token with the target's anon key.
+    t.is((await raw(target, '/bucket', { key: a.serviceRoleKey })).status, 401);
+    t.is((await raw(target, `/object/${bucket}/x.txt`, { key: a.serviceRoleKey })).status, 401);
+    t.is((await raw(target, `/object/public/${bucket}/x.txt`, { key: a.anonKey })).status, 401);
+    t.is((await raw(target, `/bucket`, { key: target.anonKey, headers: { authorization: `Bearer ${token}` } })).status, 401);
+    // Project A's own API does not know B's bucket, and B's signed token does not open it through A.
+    t.is((await raw(a, `/bucket/${bucket}`)).status, 404);
+    const through = await fetch(`${a.apiUrl}/storage/v1/object/sign/${bucket}/x.txt?token=${signedToken}`);
+    t.is(through.status, 400);
+  }
+});
