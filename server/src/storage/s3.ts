@@ -2,7 +2,8 @@
 import * as Minio from 'minio';
 import type { S3Settings } from '../config.ts';
 
-export function createS3Client(settings: S3Settings): Minio.Client {
+/** `partSize` above any object's size keeps every upload a single PUT (the local S3 server has no multipart). */
+export function createS3Client(settings: S3Settings, { partSize }: { partSize?: number } = {}): Minio.Client {
   return new Minio.Client({
     endPoint: settings.endPoint,
     port: settings.port,
@@ -11,6 +12,7 @@ export function createS3Client(settings: S3Settings): Minio.Client {
     secretKey: settings.secretKey,
     region: settings.region,
     pathStyle: true,
+    ...(partSize ? { partSize } : {}),
   });
 }
 

@@ -6,7 +6,8 @@
  * policies decide; bytes live in the project's one S3 bucket under keys made from object ids.
  */
 import type { FastifyInstance } from 'fastify';
-import * as Minio from 'minio';
+import type * as Minio from 'minio';
+import { createS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
 import { StorageError, sendStorageError } from './errors.ts';
 import { bucketRoutes } from './routes/bucket.ts';
@@ -28,18 +29,9 @@ declare module 'fastify' {
 /** JSON requests are small; uploads stream and have their own limit. */
 const BODY_LIMIT = 262_144;
 
-/** The S3 client for object bytes: one PUT per object, never multipart (partSize above any object). */
+/** The S3 client for object bytes: one PUT per object, never multipart. */
 export function storageS3Client(settings: S3Settings): Minio.Client {
-  return new Minio.Client({
-    endPoint: settings.endPoint,
-    port: settings.port,
-    useSSL: settings.useSSL,
-    accessKey: settings.accessKey,
-    secretKey: settings.secretKey,
-    region: settings.region,
-    pathStyle: true,
-    partSize: MAX_OBJECT_BYTES,
-  });
+  return createS3Client(settings, { partSize: MAX_OBJECT_BYTES });
 }
 
 export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Settings }): Promise<void> {
