@@ -421,3 +421,25 @@ test('isolation: keys, users and signed URLs of one project get nothing of anoth
     t.is(through.status, 400);
   }
 });
+
+test("members see their project's storage usage per bucket, always current; others see no project", async (t) => {
+  const owner = await signUpOwner(platform);
+  const project = await activeProject(platform, owner);
+  const [outsider, reader] = [await signUpOwner(platform), await signUpOwner(platform)];
+  await platform.owner.query(
+    `insert into app_public.organization_memberships (organization_id, user_id, role) values ($1, $2, 'read_only')`,
+    [project.org.id, reader.userId],
+  );
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  for (const [name, size] of [['a.bin', 1000], ['b.bin', 2345]] as const) {
+    const { error } = await files.upload(name, randomBytes(size), { contentType: 'application/octet-stream' });
+    if (error) throw error;
+  }
+  const USAGE = `query ($id: UUID!) { projectStorageUsage(projectId: $id) { objects bytes buckets { bucket objects bytes } } }`;
+  const { projectStorageUsage } = await reader.client.data(USAGE, { id: project.id });
+  t.deepEqual(projectStorageUsage, { objects: 2, bytes: 3345, buckets: [{ bucket, objects: 2, bytes: 3345 }] });
+  await files.remove(['a.bin']);
+  t.like((await owner.client.data(USAGE, { id: project.id })).projectStorageUsage, { objects: 1, bytes: 2345 });
+  t.is(await outsider.client.errorCode(USAGE, { id: project.id }), 'NOT_FOUND');
+});

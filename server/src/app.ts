@@ -17,12 +17,14 @@ import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
 import { CanopyError } from './errors.ts';
 import type { Services } from './local/services.ts';
+import { ProjectDataAccess } from './projects/access.ts';
 import { hostRewriter, projectApi } from './projects/api.ts';
 import { ProjectCredentialsService } from './projects/credentials.ts';
 import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
 import { ProjectRegistry } from './projects/registry.ts';
 import { ProjectTraffic } from './projects/traffic.ts';
+import { ProjectStorageUsage } from './projects/storage-usage.ts';
 import { ProjectUsersService } from './projects/users.ts';
 import { SecretBox } from './secrets.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
@@ -107,12 +109,14 @@ type Dependencies = Omit<AppDependencies, 'logger'> & { box: SecretBox; projects
 /** The control API at /graphql, as the signed-in platform user (cookie or bearer token) or nobody. */
 async function registerControlApi(app: FastifyInstance, { config, ownerPool, apiPool, services, box, projects }: Dependencies) {
   const accounts = new Accounts(ownerPool, config);
+  const access = new ProjectDataAccess(ownerPool, projects.registry, projects.databases);
   const controlApi = createControlGraphQL({
     config,
     pool: apiPool,
     accounts,
     projects: new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host),
-    projectUsers: new ProjectUsersService(ownerPool, projects.registry, projects.databases),
+    projectUsers: new ProjectUsersService(access),
+    projectStorage: new ProjectStorageUsage(access),
   });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));

@@ -13,6 +13,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import type { Config } from '../config.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import type { ProjectCredentialsService } from '../projects/credentials.ts';
+import type { ProjectStorageUsage } from '../projects/storage-usage.ts';
 import type { ProjectUsersService } from '../projects/users.ts';
 import { AccountFieldsPlugin } from './account-fields.ts';
 import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
@@ -26,6 +27,7 @@ declare global {
         accounts: Accounts;
         projects: ProjectCredentialsService;
         projectUsers: ProjectUsersService;
+        projectStorage: ProjectStorageUsage;
         identity?: Identity;
         origin: RequestOrigin;
         /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
@@ -42,8 +44,9 @@ export function createControlGraphQL(options: {
   accounts: Accounts;
   projects: ProjectCredentialsService;
   projectUsers: ProjectUsersService;
+  projectStorage: ProjectStorageUsage;
 }) {
-  const { config, pool, accounts, projects, projectUsers } = options;
+  const { config, pool, accounts, projects, projectUsers, projectStorage } = options;
   // Kept to release on close: it holds the LISTEN connection subscriptions use.
   const pgService = makePgService({ pool, schemas: ['app_public'] });
   const preset: GraphileConfig.Preset = {
@@ -100,7 +103,7 @@ export function createControlGraphQL(options: {
         'canopy.user_agent': origin.userAgent || undefined,
         statement_timeout: LIMITS.statementTimeout,
       },
-      canopy: { accounts, projects, projectUsers, identity, origin, ...cookies },
+      canopy: { accounts, projects, projectUsers, projectStorage, identity, origin, ...cookies },
     };
   }
 

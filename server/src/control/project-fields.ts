@@ -1,6 +1,6 @@
 /**
  * Control API fields for projects that need Node: revealing credentials (decrypting secrets, signing keys), and the
- * project's end users, which live in the project's own database.
+ * project's end users and its storage usage, which live in the project's own database.
  */
 import { context, lambda, sideEffect } from 'postgraphile/grafast';
 import { extendSchema } from 'postgraphile/utils';
@@ -24,6 +24,20 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
       projectCredentials(projectId: UUID!): ProjectCredentials
       "A project's end users (its auth API's), newest first; \`search\` matches part of the email."
       projectUsers(projectId: UUID!, search: String, first: Int = 50, offset: Int = 0): ProjectUsersPage
+      "A project's storage: objects and bytes in all, and per bucket; always current."
+      projectStorageUsage(projectId: UUID!): ProjectStorageUsage
+    }
+
+    type BucketUsage {
+      bucket: String!
+      public: Boolean!
+      objects: Int!
+      bytes: Float!
+    }
+    type ProjectStorageUsage {
+      objects: Int!
+      bytes: Float!
+      buckets: [BucketUsage!]!
     }
 
     "An end user of a project."
@@ -59,6 +73,11 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
             const { projectId, ...page } = args as { projectId: string; search?: string; first: number; offset: number };
             return ctx.canopy.projectUsers.list(signedIn(ctx), projectId, { ...page, search: page.search ?? '' });
           });
+        },
+        projectStorageUsage(_, fieldArgs) {
+          return lambda([fieldArgs.getRaw('projectId'), context()], ([projectId, ctx]) =>
+            ctx.canopy.projectStorage.usage(signedIn(ctx), projectId as string),
+          );
         },
       },
     },
