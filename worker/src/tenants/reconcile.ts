@@ -11,6 +11,7 @@ import { provisionProject } from '../tasks/project__provision.ts';
 import { organizationNames, projectNames } from './names.ts';
 import {
   BUCKET_MARKER,
+  findOrganizationDatabase,
   installationTag,
   loadProject,
   placeOrganization,
@@ -21,7 +22,8 @@ import {
 } from './projects.ts';
 
 export interface Findings {
-  orphans: { databases: string[]; roles: string[]; schemas: string[]; buckets: string[] };
+  /** `objectBytes`: S3 keys of stored objects no metadata row names (`<bucket>/<key>`). */
+  orphans: { databases: string[]; roles: string[]; schemas: string[]; buckets: string[]; objectBytes: string[] };
   /** Active or paused projects with something missing, and what. */
   missing: Array<{ projectId: string; ref: string; objects: string[] }>;
 }
@@ -29,6 +31,7 @@ export interface Findings {
 interface Project {
   id: string;
   ref: string;
+  organizationId: string;
   organizationRef: string;
   clusterId: string | null;
   status: string;
@@ -37,10 +40,16 @@ interface Project {
 /** Statuses whose objects must all exist. Projects in other live statuses are mid-job: neither missing nor orphans. */
 const SETTLED = ['active', 'paused'];
 
-export async function reconcile(ctx: WorkerContext, { repair }: { repair: boolean }): Promise<Findings> {
+/** An upload stores its bytes first and its row after: bytes younger than this may just be waiting for their row. */
+const UPLOAD_GRACE_MS = 15 * 60_000;
+
+export async function reconcile(
+  ctx: WorkerContext,
+  { repair, uploadGraceMs = UPLOAD_GRACE_MS }: { repair: boolean; uploadGraceMs?: number },
+): Promise<Findings> {
   const tag = await installationTag(ctx);
   const { rows: projects } = await ctx.owner.query<Project>(
-    `select p.id, p.ref, o.ref as "organizationRef", d.cluster_id as "clusterId", p.status
+    `select p.id, p.ref, p.organization_id as "organizationId", o.ref as "organizationRef", d.cluster_id as "clusterId", p.status
      from app_public.projects p join app_public.organizations o on o.id = p.organization_id
      left join app_private.organization_databases d on d.organization_id = p.organization_id
      where p.status <> 'deleted'`,
@@ -53,7 +62,10 @@ export async function reconcile(ctx: WorkerContext, { repair }: { repair: boolea
     'select id, admin_url_sealed from app_private.clusters',
   );
 
-  const findings: Findings = { orphans: { databases: [], roles: [], schemas: [], buckets: [] }, missing: [] };
+  const findings: Findings = {
+    orphans: { databases: [], roles: [], schemas: [], buckets: [], objectBytes: [] },
+    missing: [],
+  };
   const missing = new Map<Project, string[]>();
   const miss = (project: Project, object: string) => missing.set(project, [...(missing.get(project) ?? []), object]);
   const knownRefs = new Set(projects.map((project) => project.ref));
@@ -108,12 +120,23 @@ export async function reconcile(ctx: WorkerContext, { repair }: { repair: boolea
     }
   }
   for (const project of projects.filter((p) => SETTLED.includes(p.status))) {
-    if (!(await ctx.s3.bucketExists(projectBucket(project.ref)))) miss(project, `bucket ${projectBucket(project.ref)}`);
+    const bucket = projectBucket(project.ref);
+    if (!(await ctx.s3.bucketExists(bucket))) {
+      miss(project, `bucket ${bucket}`);
+      continue;
+    }
+    const { bytes, rows } = await storedObjects(ctx, project, bucket, uploadGraceMs);
+    for (const key of bytes) if (!rows.has(key)) findings.orphans.objectBytes.push(`${bucket}/${key}`);
+    for (const [key, name] of rows) if (!bytes.has(key)) miss(project, `bytes of ${name}`);
   }
   findings.missing = [...missing].map(([project, objects]) => ({ projectId: project.id, ref: project.ref, objects }));
 
   if (repair) {
     for (const bucket of findings.orphans.buckets) await removeBucket(ctx, bucket);
+    for (const path of findings.orphans.objectBytes) {
+      const [bucket, ...key] = path.split('/');
+      await ctx.s3.removeObject(bucket, key.join('/'));
+    }
     for (const { projectId, objects } of findings.missing) await reprovision(ctx, projectId, objects);
   }
   await ctx.owner.query('insert into app_private.reconcile_reports (repaired, findings) values ($1, $2)', [
@@ -121,6 +144,32 @@ export async function reconcile(ctx: WorkerContext, { repair }: { repair: boolea
     JSON.stringify(findings),
   ]);
   return findings;
+}
+
+/**
+ * A project's stored objects: the S3 keys of their bytes (older than an upload takes), and the keys and names its
+ * storage metadata holds (read as a superuser: reconciling is not subject to the project's policies).
+ */
+async function storedObjects(ctx: WorkerContext, project: Project, bucket: string, graceMs: number) {
+  const bytes = new Set<string>();
+  for await (const item of ctx.s3.listObjectsV2(bucket, 'objects/', true)) {
+    if (item.name && item.lastModified && Date.now() - item.lastModified.getTime() >= graceMs) bytes.add(item.name);
+  }
+  const org = await findOrganizationDatabase(ctx, project.organizationId);
+  const rows = new Map<string, string>();
+  if (org) {
+    await withClient(org.adminUrl(org.database), async (client) => {
+      const schema = client.escapeIdentifier(`p_${project.ref}_storage`);
+      const exists = await client.query('select to_regclass($1) as objects', [`p_${project.ref}_storage.objects`]);
+      if (!exists.rows[0].objects) return;
+      const result = await client.query<{ id: string; name: string; bucket_id: string }>(
+        `select id, name, bucket_id from ${schema}.objects where created_at <= now() - make_interval(secs => $1)`,
+        [graceMs / 1000],
+      );
+      for (const row of result.rows) rows.set(`objects/${row.id}`, `${row.bucket_id}/${row.name}`);
+    });
+  }
+  return { bytes, rows };
 }
 
 function roleNames(ref: string) {
