@@ -443,3 +443,42 @@ test("members see their project's storage usage per bucket, always current; othe
   t.like((await owner.client.data(USAGE, { id: project.id })).projectStorageUsage, { objects: 1, bytes: 2345 });
   t.is(await outsider.client.errorCode(USAGE, { id: project.id }), 'NOT_FOUND');
 });
+
+test('members browse and download through the control API; owners, administrators and developers upload and delete', async (t) => {
+  const owner = await signUpOwner(platform);
+  const project = await activeProject(platform, owner);
+  const reader = await signUpOwner(platform);
+  await platform.owner.query(
+    `insert into app_public.organization_memberships (organization_id, user_id, role) values ($1, $2, 'read_only')`,
+    [project.org.id, reader.userId],
+  );
+  const bucket = await newBucket(project);
+  const URL_FOR = `mutation ($id: UUID!, $bucket: String!, $path: String!, $upload: Boolean) {
+    createProjectStorageUrl(projectId: $id, bucket: $bucket, path: $path, upload: $upload)
+  }`;
+  const LIST = `query ($id: UUID!, $bucket: String!, $prefix: String) {
+    projectStorageObjects(projectId: $id, bucket: $bucket, prefix: $prefix) { name size mimeType }
+  }`;
+  const DELETE = `mutation ($id: UUID!, $bucket: String!, $paths: [String!]!) {
+    deleteProjectStorageObjects(projectId: $id, bucket: $bucket, paths: $paths)
+  }`;
+  const args = { id: project.id, bucket, path: 'docs/report.txt' };
+
+  // Upload through a signed URL the control API gives the owner: the console PUTs the file there.
+  const { createProjectStorageUrl: uploadUrl } = await owner.client.data(URL_FOR, { ...args, upload: true });
+  const put = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'quarterly' });
+  t.is(put.status, 200, await put.text());
+
+  const { projectStorageObjects } = await reader.client.data(LIST, { id: project.id, bucket, prefix: 'docs/' });
+  t.deepEqual(projectStorageObjects, [{ name: 'docs/report.txt', size: 9, mimeType: 'text/plain' }]);
+  const { createProjectStorageUrl: downloadUrl } = await reader.client.data(URL_FOR, args);
+  t.is(await (await fetch(downloadUrl)).text(), 'quarterly');
+
+  t.is(await reader.client.errorCode(URL_FOR, { ...args, upload: true }), 'FORBIDDEN');
+  t.is(await reader.client.errorCode(DELETE, { id: project.id, bucket, paths: ['docs/report.txt'] }), 'FORBIDDEN');
+  t.is(await owner.client.errorCode(URL_FOR, { ...args, path: '../escape' }), 'INVALID_INPUT');
+  const { deleteProjectStorageObjects } = await owner.client.data(DELETE, { id: project.id, bucket, paths: ['docs/report.txt'] });
+  t.is(deleteProjectStorageObjects, 1);
+  t.deepEqual((await reader.client.data(LIST, { id: project.id, bucket })).projectStorageObjects, []);
+  t.is((await fetch(downloadUrl)).status, 404, 'the signed URL no longer finds it');
+});

@@ -24,9 +24,10 @@ import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
 import { ProjectRegistry } from './projects/registry.ts';
 import { ProjectTraffic } from './projects/traffic.ts';
-import { ProjectStorageUsage } from './projects/storage-usage.ts';
+import { ProjectStorageForMembers } from './projects/storage-members.ts';
 import { ProjectUsersService } from './projects/users.ts';
 import { SecretBox } from './secrets.ts';
+import { createS3Client } from './storage/s3.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
 
@@ -116,7 +117,7 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
     accounts,
     projects: new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host),
     projectUsers: new ProjectUsersService(access),
-    projectStorage: new ProjectStorageUsage(access),
+    projectStorage: new ProjectStorageForMembers(access, createS3Client(services.s3), config),
   });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));

@@ -13,7 +13,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import type { Config } from '../config.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import type { ProjectCredentialsService } from '../projects/credentials.ts';
-import type { ProjectStorageUsage } from '../projects/storage-usage.ts';
+import type { ProjectStorageForMembers } from '../projects/storage-members.ts';
 import type { ProjectUsersService } from '../projects/users.ts';
 import { AccountFieldsPlugin } from './account-fields.ts';
 import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
@@ -27,7 +27,7 @@ declare global {
         accounts: Accounts;
         projects: ProjectCredentialsService;
         projectUsers: ProjectUsersService;
-        projectStorage: ProjectStorageUsage;
+        projectStorage: ProjectStorageForMembers;
         identity?: Identity;
         origin: RequestOrigin;
         /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
@@ -44,7 +44,7 @@ export function createControlGraphQL(options: {
   accounts: Accounts;
   projects: ProjectCredentialsService;
   projectUsers: ProjectUsersService;
-  projectStorage: ProjectStorageUsage;
+  projectStorage: ProjectStorageForMembers;
 }) {
   const { config, pool, accounts, projects, projectUsers, projectStorage } = options;
   // Kept to release on close: it holds the LISTEN connection subscriptions use.

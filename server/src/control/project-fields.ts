@@ -1,6 +1,6 @@
 /**
  * Control API fields for projects that need Node: revealing credentials (decrypting secrets, signing keys), and the
- * project's end users and its storage usage, which live in the project's own database.
+ * project's end users and its storage, which live in the project's own database and bucket.
  */
 import { context, lambda, sideEffect } from 'postgraphile/grafast';
 import { extendSchema } from 'postgraphile/utils';
@@ -26,6 +26,15 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
       projectUsers(projectId: UUID!, search: String, first: Int = 50, offset: Int = 0): ProjectUsersPage
       "A project's storage: objects and bytes in all, and per bucket; always current."
       projectStorageUsage(projectId: UUID!): ProjectStorageUsage
+      "A bucket's objects whose names start with \`prefix\`, by name."
+      projectStorageObjects(projectId: UUID!, bucket: String!, prefix: String, first: Int = 100, offset: Int = 0): [StoredObject!]
+    }
+
+    type StoredObject {
+      name: String!
+      size: Float!
+      mimeType: String
+      updatedAt: Datetime!
     }
 
     type BucketUsage {
@@ -57,6 +66,13 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
       createProjectUser(projectId: UUID!, email: String!, password: String): ProjectUser
       "Deletes an end user and their sessions (owners, administrators, developers)."
       deleteProjectUser(projectId: UUID!, userId: UUID!): Boolean
+      """
+      A URL of the project's storage API for one object: a download (any member; \`expiresIn\` seconds) or, with
+      \`upload: true\`, an upload by PUT (owners, administrators, developers; two hours).
+      """
+      createProjectStorageUrl(projectId: UUID!, bucket: String!, path: String!, upload: Boolean = false, expiresIn: Int = 600): String
+      "Deletes objects (owners, administrators, developers); returns how many were deleted."
+      deleteProjectStorageObjects(projectId: UUID!, bucket: String!, paths: [String!]!): Int
     }
   `,
   objects: {
@@ -79,6 +95,12 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
             ctx.canopy.projectStorage.usage(signedIn(ctx), projectId as string),
           );
         },
+        projectStorageObjects(_, fieldArgs) {
+          return lambda([fieldArgs.getRaw(), context()], ([args, ctx]) => {
+            const { projectId, bucket, ...page } = args as { projectId: string; bucket: string; prefix?: string; first: number; offset: number };
+            return ctx.canopy.projectStorage.objects(signedIn(ctx), projectId, bucket, { ...page, prefix: page.prefix ?? '' });
+          });
+        },
       },
     },
     Mutation: {
@@ -87,6 +109,18 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
           return sideEffect([fieldArgs.getRaw(), context()], ([args, ctx]) => {
             const { projectId, email, password } = args as { projectId: string; email: string; password?: string };
             return ctx.canopy.projectUsers.create(signedIn(ctx), ctx.canopy.origin, projectId, email, password ?? null);
+          });
+        },
+        createProjectStorageUrl(_, fieldArgs) {
+          return sideEffect([fieldArgs.getRaw(), context()], ([args, ctx]) => {
+            const { projectId, ...input } = args as { projectId: string; bucket: string; path: string; upload: boolean; expiresIn: number };
+            return ctx.canopy.projectStorage.signedUrl(signedIn(ctx), projectId, input);
+          });
+        },
+        deleteProjectStorageObjects(_, fieldArgs) {
+          return sideEffect([fieldArgs.getRaw(), context()], ([args, ctx]) => {
+            const { projectId, bucket, paths } = args as { projectId: string; bucket: string; paths: string[] };
+            return ctx.canopy.projectStorage.remove(signedIn(ctx), ctx.canopy.origin, projectId, bucket, paths);
           });
         },
         deleteProjectUser(_, fieldArgs) {

@@ -7,7 +7,7 @@ import type { Identity, RequestOrigin } from '../control/accounts.ts';
 import { actingTransaction } from '../db/transactions.ts';
 import { CanopyError } from '../errors.ts';
 import { asProjectCaller, type OrganizationDatabases } from './databases.ts';
-import type { ProjectRegistry } from './registry.ts';
+import type { ProjectEntry, ProjectRegistry } from './registry.ts';
 
 export interface AuthorizedProject {
   id: string;
@@ -41,12 +41,18 @@ export class ProjectDataAccess {
     return { id: projectId, ref: row.ref, organizationId: row.organization_id };
   }
 
-  /** Runs `work` in the project's database as its service role. */
-  async asService<T>(project: { ref: string }, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** What the project APIs know of an active project (its keys, its database); NOT_READY otherwise. */
+  async activeEntry(project: { ref: string }): Promise<ProjectEntry & { databaseUrl: string; jwtSecret: Uint8Array }> {
     const entry = await this.registry.get(project.ref);
-    if (entry?.status !== 'active' || !entry.databaseUrl) {
+    if (entry?.status !== 'active' || !entry.databaseUrl || !entry.jwtSecret) {
       throw new CanopyError('NOT_READY', `The project is ${entry?.status ?? 'gone'}: its data cannot be reached now`, 409);
     }
+    return entry as ProjectEntry & { databaseUrl: string; jwtSecret: Uint8Array };
+  }
+
+  /** Runs `work` in the project's database as its service role. */
+  async asService<T>(project: { ref: string }, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const entry = await this.activeEntry(project);
     const caller = {
       role: 'service_role' as const,
       databaseRole: `p_${entry.ref}_service`,

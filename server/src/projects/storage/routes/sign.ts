@@ -20,12 +20,15 @@ const UPLOAD_PURPOSE = 'storage:upload';
 /** Signed upload URLs last two hours, as Supabase's. */
 const UPLOAD_SECONDS = 2 * 60 * 60;
 
-function tokenFor(context: StorageContext, claims: Record<string, unknown>, seconds: number) {
-  return new SignJWT({ ...claims, ref: context.ref })
+/** The project a token is made for: its ref and JWT secret (a StorageContext, or the control API's registry entry). */
+type Signer = { ref: string; jwtSecret: Uint8Array };
+
+function tokenFor(project: Signer, claims: Record<string, unknown>, seconds: number) {
+  return new SignJWT({ ...claims, ref: project.ref })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
-    .sign(context.jwtSecret);
+    .sign(project.jwtSecret);
 }
 
 /** The claims of a token made here for `purpose` and this very object, or a 400. */
@@ -51,10 +54,17 @@ export async function verifyUploadToken(context: StorageContext, token: unknown,
   return { owner: typeof payload.owner === 'string' ? payload.owner : null, upsert: payload.upsert === true };
 }
 
-async function sign(context: StorageContext, bucket: string, name: string, seconds: number): Promise<string> {
-  const token = await tokenFor(context, { url: `${bucket}/${name}`, purpose: PURPOSE }, seconds);
+/** A signed download path (under /storage/v1) for one object. */
+export async function sign(project: Signer, bucket: string, name: string, seconds: number): Promise<string> {
+  const token = await tokenFor(project, { url: `${bucket}/${name}`, purpose: PURPOSE }, seconds);
   // Unencoded: storage-js runs the whole URL through encodeURI.
   return `/object/sign/${bucket}/${name}?token=${token}`;
+}
+
+/** A signed upload path (under /storage/v1) for one object, uploading as `owner`. */
+export async function signUpload(project: Signer, bucket: string, name: string, owner: string | null, upsert: boolean) {
+  const token = await tokenFor(project, { url: `${bucket}/${name}`, purpose: UPLOAD_PURPOSE, owner, upsert }, UPLOAD_SECONDS);
+  return { url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token };
 }
 
 export function signRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
@@ -66,9 +76,7 @@ export function signRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
     const name = objectName(params['*']);
     const upsert = request.headers['x-upsert'] === 'true';
     await checkUpload(context, bucket, name, upsert);
-    const owner = context.caller.claims.sub ?? null;
-    const token = await tokenFor(context, { url: `${bucket}/${name}`, purpose: UPLOAD_PURPOSE, owner, upsert }, UPLOAD_SECONDS);
-    return { url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token };
+    return signUpload(context, bucket, name, context.caller.claims.sub ?? null, upsert);
   });
 
   app.post('/object/sign/:bucket/*', async (request) => {
