@@ -1,0 +1,556 @@
+/**
+ * `tsx bench/storage.ts`: a project's Storage API (`/p/<ref>/storage/v1`), as storage-js would call it with the
+ * service_role key, beside the `minio` client talking to the same S3 server directly, in the same run.
+ *
+ * A whole Canopy runs in this process on throwaway services (durable Postgres, the local S3 server). Measured:
+ *
+ * 1. Throughput: upload (POST /object/<bucket>/<name>, raw body, content-type, content-length, x-upsert: true) and
+ *    download (GET /object/<bucket>/<name>) of 1 MB objects one at a time and 8 at a time, and of a 100 MB object a
+ *    few times; directly, `putObject(bucket, key, buffer, size)` and `getObject` on the project's S3 bucket. Each pair
+ *    alternates which goes first. MB/s are 10^6 bytes per second of wall time.
+ * 2. Memory: the process's RSS, sampled every ~20 ms, during one 1 GB upload through Canopy streamed from a generated
+ *    Readable (never a 1 GB Buffer), against RSS at idle just before; then the same bytes directly, for comparison.
+ *    The server, the S3 server and the client share this process, so RSS is theirs together.
+ *
+ * BENCH_STORAGE_HUGE_MB sets the size of (2) (default 1024, or 512 if the 100 MB uploads show 1 GB would take over a
+ * minute).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type * as Minio from 'minio';
+import { storageS3Client } from '../server/src/projects/storage/routes.ts';
+import { projectBucket } from '../server/src/storage/s3.ts';
+import type { Api, BenchPlatform } from './support.ts';
+
+/* ------------------------------------------------------------------ settings and aims */
+
+const MB = 1_000_000;
+const SMALL = { bytes: 1 * MB, count: 50, parallel: 8 };
+const LARGE = { bytes: 100 * MB, times: 3 };
+const SAMPLE_MS = 20;
+const AIM = { ofDirect: 0.8, rssAboveIdleBytes: 100 * 1024 * 1024 };
+const BUCKET = 'bench';
+/** Prefix of the direct client's keys in the project's S3 bucket (Canopy's are `objects/<id>`). */
+const DIRECT = 'bench-direct';
+
+let bench: typeof import('./support.ts');
+
+interface Project {
+  ref: string;
+  apiUrl: string;
+  serviceRoleKey: string;
+}
+
+/* ------------------------------------------------------------------ the two clients */
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** Canopy's storage, as storage-js sends a Buffer or stream: raw body, with its length. */
+class CanopyStorage {
+  constructor(readonly project: Project) {}
+
+  private url(name: string): URL {
+    return new URL(`${this.project.apiUrl}/storage/v1/object/${BUCKET}/${name}`);
+  }
+
+  private headers(): Record<string, string> {
+    return { apikey: this.project.serviceRoleKey, authorization: `Bearer ${this.project.serviceRoleKey}` };
+  }
+
+  upload(name: string, body: Buffer | Readable, size: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        this.url(name),
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            ...this.headers(),
+            'content-type': 'application/octet-stream',
+            'content-length': String(size),
+            'x-upsert': 'true',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            if (response.statusCode === 200) resolve();
+            else reject(new Error(`Upload of ${name}: ${response.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`));
+          });
+        },
+      );
+      request.on('error', reject);
+      if (Buffer.isBuffer(body)) request.end(body);
+      else body.on('error', (error) => request.destroy(error)).pipe(request);
+    });
+  }
+
+  /** Streams the object, hashing it when asked; resolves with its length (and digest). */
+  download(name: string, hash = false): Promise<{ bytes: number; sha256?: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.get(this.url(name), { agent, headers: this.headers() }, (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new Error(`Download of ${name}: ${response.statusCode}`));
+          return;
+        }
+        consume(response, hash).then(resolve, reject);
+      });
+      request.on('error', reject);
+    });
+  }
+
+  async info(name: string): Promise<{ size: number }> {
+    const response = await fetch(`${this.project.apiUrl}/storage/v1/object/info/${BUCKET}/${name}`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`Info of ${name}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { size: number };
+  }
+}
+
+/**
+ * The same S3 server, through the minio client as Canopy's storage configures it (createS3Client with a part size of
+ * 5 GiB: the local S3 server has no multipart, so every object is one PUT; minio signs it with the body's sha256).
+ */
+class DirectStorage {
+  constructor(
+    readonly s3: Minio.Client,
+    readonly bucket: string,
+  ) {}
+
+  async upload(name: string, body: Buffer | Readable, size: number): Promise<void> {
+    await this.s3.putObject(this.bucket, `${DIRECT}/${name}`, body, size, { 'content-type': 'application/octet-stream' });
+  }
+
+  async download(name: string, hash = false): Promise<{ bytes: number; sha256?: string }> {
+    return consume(await this.s3.getObject(this.bucket, `${DIRECT}/${name}`), hash);
+  }
+}
+
+type Storage = CanopyStorage | DirectStorage;
+
+function consume(stream: Readable, hash: boolean): Promise<{ bytes: number; sha256?: string }> {
+  return new Promise((resolve, reject) => {
+    const digest = hash ? createHash('sha256') : undefined;
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      digest?.update(chunk);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve({ bytes, sha256: digest?.digest('hex') }));
+  });
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** `size` bytes, made as they are read: 64 KiB slices of one random MiB, over and over. */
+function generated(size: number): Readable {
+  const pattern = randomBytes(1024 * 1024);
+  const slice = 64 * 1024;
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
+      const length = Math.min(slice, size - sent);
+      const offset = sent % pattern.length;
+      this.push(pattern.subarray(offset, offset + length));
+      sent += length;
+    },
+  });
+}
+
+/* ------------------------------------------------------------------ measurements */
+
+interface Rate {
+  bytes: number;
+  ms: number;
+  /** This process's CPU time (user + system, all threads) over the same work. */
+  cpuMs: number;
+}
+
+const mbPerSecond = (rate: Rate) => rate.bytes / MB / (rate.ms / 1000);
+
+let cpuTotal = 0;
+
+/** Wall time of `work`; its CPU time is added to cpuTotal. */
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await work();
+  const used = process.cpuUsage(cpu);
+  cpuTotal += (used.user + used.system) / 1000;
+  return performance.now() - start;
+}
+
+/** Wall time and CPU time of `work`. */
+async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const before = cpuTotal;
+  const ms = await timed(work);
+  return { ms, cpuMs: cpuTotal - before };
+}
+
+/** Runs `work` on 0 … count-1, `parallel` at a time. */
+async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+interface Pair {
+  name: string;
+  canopy: { up: Rate; down: Rate };
+  direct: { up: Rate; down: Rate };
+}
+
+/**
+ * `count` objects of `data`, `parallel` at a time, uploaded then downloaded, by each client; in two halves, the
+ * second in the other order (Canopy, direct, direct, Canopy), so that drift falls on both.
+ */
+async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: Buffer, parallel: number, label: string): Promise<Pair> {
+  const prefix = `small-${parallel}`;
+  const half = SMALL.count / 2;
+  const sums = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
+  const cpu = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
+  const expected = sha256(data);
+  const one = async (which: 'canopy' | 'direct', storage: Storage, first: number) => {
+    const names = Array.from({ length: half }, (_, i) => `${prefix}/${first + i}`);
+    const up = await measured(() => pool(half, parallel, (i) => storage.upload(names[i], data, data.length)));
+    sums[which].up += up.ms;
+    cpu[which].up += up.cpuMs;
+    const down = await measured(() =>
+      pool(half, parallel, async (i) => {
+        const got = await storage.download(names[i], i === 0);
+        if (got.bytes !== data.length || (got.sha256 && got.sha256 !== expected)) {
+          throw new Error(`${which} ${names[i]}: came back as ${got.bytes} bytes, sha256 ${got.sha256}`);
+        }
+      }),
+    );
+    sums[which].down += down.ms;
+    cpu[which].down += down.cpuMs;
+  };
+  await one('canopy', canopy, 0);
+  await one('direct', direct, 0);
+  await one('direct', direct, half);
+  await one('canopy', canopy, half);
+  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: SMALL.count * data.length, ms, cpuMs });
+  return {
+    name: label,
+    canopy: { up: rate(sums.canopy.up, cpu.canopy.up), down: rate(sums.canopy.down, cpu.canopy.down) },
+    direct: { up: rate(sums.direct.up, cpu.direct.up), down: rate(sums.direct.down, cpu.direct.down) },
+  };
+}
+
+/** The large object `times` times each, alternating which client goes first; each to its own name. */
+async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: Buffer): Promise<Pair & { upMs: Record<string, number[]> }> {
+  const expected = sha256(data);
+  const sums = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
+  const cpu = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
+  const upMs: Record<string, number[]> = { canopy: [], direct: [] };
+  for (let k = 0; k < LARGE.times; k++) {
+    const order: Array<['canopy' | 'direct', Storage]> = [
+      ['canopy', canopy],
+      ['direct', direct],
+    ];
+    if (k % 2 === 1) order.reverse();
+    for (const [which, storage] of order) {
+      const name = `large/${k}`;
+      const up = await measured(() => storage.upload(name, data, data.length));
+      sums[which].up += up.ms;
+      cpu[which].up += up.cpuMs;
+      upMs[which].push(up.ms);
+      let got: { bytes: number; sha256?: string } | undefined;
+      const down = await measured(async () => {
+        got = await storage.download(name, k === 0);
+      });
+      sums[which].down += down.ms;
+      cpu[which].down += down.cpuMs;
+      if (got!.bytes !== data.length || (got!.sha256 && got!.sha256 !== expected)) {
+        throw new Error(`${which} ${name}: came back as ${got!.bytes} bytes, sha256 ${got!.sha256}`);
+      }
+    }
+  }
+  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: LARGE.times * data.length, ms, cpuMs });
+  return {
+    name: `${LARGE.bytes / MB} MB × ${LARGE.times}`,
+    canopy: { up: rate(sums.canopy.up, cpu.canopy.up), down: rate(sums.canopy.down, cpu.canopy.down) },
+    direct: { up: rate(sums.direct.up, cpu.direct.up), down: rate(sums.direct.down, cpu.direct.down) },
+    upMs,
+  };
+}
+
+interface Memory {
+  bytes: number;
+  ms: number;
+  idleRss: number;
+  peakRss: number;
+  peakHeapUsed: number;
+  peakExternal: number;
+  samples: number;
+  maxGapMs: number;
+}
+
+const gc = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+/** RSS every SAMPLE_MS during `upload`, against RSS at idle just before (after a full GC and a pause). */
+async function memoryDuring(bytes: number, upload: (body: Readable) => Promise<void>): Promise<Memory> {
+  gc();
+  await bench.sleep(500);
+  gc();
+  await bench.sleep(500);
+  const idleRss = process.memoryUsage().rss;
+  let peakRss = idleRss;
+  let peakHeapUsed = 0;
+  let peakExternal = 0;
+  let samples = 0;
+  let maxGapMs = 0;
+  let last = performance.now();
+  const sample = () => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+    peakExternal = Math.max(peakExternal, usage.external);
+    samples++;
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  try {
+    const ms = await timed(() => upload(generated(bytes)));
+    sample();
+    return { bytes, ms, idleRss, peakRss, peakHeapUsed, peakExternal, samples, maxGapMs };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/* ------------------------------------------------------------------ the project */
+
+async function createProject(platform: BenchPlatform, api: Api): Promise<Project> {
+  const organization = await bench.enterpriseOrganization(platform, api);
+  const { createProject } = await api.data(
+    `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "Bench" }) { result { id } } }`,
+    { id: organization.id },
+  );
+  const id = createProject.result.id as string;
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const { rows } = await platform.owner.query<{ status: string; status_reason: string | null }>(
+      'select status, status_reason from app_public.projects where id = $1',
+      [id],
+    );
+    if (rows[0]?.status === 'active') break;
+    if (rows[0] && rows[0].status !== 'provisioning') throw new Error(`The project is ${rows[0].status}: ${rows[0].status_reason}`);
+    if (performance.now() > deadline) throw new Error('The project was not active within 60 s');
+    await bench.sleep(20);
+  }
+  const { project, projectCredentials } = await api.data(
+    `query ($id: UUID!) { project(id: $id) { ref } projectCredentials(projectId: $id) { apiUrl serviceRoleKey } }`,
+    { id },
+  );
+  return { ref: project.ref, ...projectCredentials };
+}
+
+async function createBucket(project: Project): Promise<void> {
+  const response = await fetch(`${project.apiUrl}/storage/v1/bucket`, {
+    method: 'POST',
+    headers: {
+      apikey: project.serviceRoleKey,
+      authorization: `Bearer ${project.serviceRoleKey}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ name: BUCKET, public: false }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!response.ok) throw new Error(`Creating the bucket: ${response.status} ${await response.text()}`);
+}
+
+/* ------------------------------------------------------------------ the report */
+
+function table(header: string[], rows: string[][], widths: number[]): string[] {
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const rate = (r: Rate) => `${mbPerSecond(r).toFixed(0)} MB/s`;
+const cpuPerMb = (r: Rate) => `${(r.cpuMs / (r.bytes / MB)).toFixed(1)}`;
+
+interface Measured {
+  machine: string;
+  pairs: Pair[];
+  largeUpMs: Record<string, number[]>;
+  memory: { canopy: Memory; direct?: Memory; reason?: string };
+  runMs: number;
+}
+
+function report(m: Measured): string {
+  const { mib } = bench;
+  const lines = [
+    '',
+    `Canopy storage benchmark — ${m.machine}`,
+    'One process holds the Canopy server, the local S3 server (@20minutes/s3rver, files on disk) and both clients, on loopback.',
+    '',
+    `(1) throughput, MB = 10^6 bytes, wall time; Canopy: POST/GET /p/<ref>/storage/v1/object with the service_role key; ` +
+      'direct: minio putObject(Buffer, size) / getObject on the same S3 server (one signed PUT, sha256 of the body)',
+  ];
+  const rows: string[][] = [];
+  let allMet = true;
+  for (const pair of m.pairs) {
+    for (const way of ['up', 'down'] as const) {
+      const ratio = mbPerSecond(pair.canopy[way]) / mbPerSecond(pair.direct[way]);
+      allMet &&= ratio >= AIM.ofDirect;
+      rows.push([
+        `${pair.name}, ${way === 'up' ? 'upload' : 'download'}`,
+        rate(pair.canopy[way]),
+        rate(pair.direct[way]),
+        `${ratio.toFixed(2)}×`,
+        `≥ ${AIM.ofDirect}×: ${met(ratio >= AIM.ofDirect)}`,
+        `${cpuPerMb(pair.canopy[way])} / ${cpuPerMb(pair.direct[way])}`,
+      ]);
+    }
+  }
+  lines.push(...table(['', 'Canopy', 'direct', 'Canopy/direct', 'aim', 'CPU ms/MB C / d'], rows, [36, 10, 10, 13, 14, 15]));
+  const each = (list: number[]) => list.map((x) => bench.ms(x)).join(', ');
+  lines.push(
+    `    ${LARGE.bytes / MB} MB uploads one by one: Canopy ${each(m.largeUpMs.canopy)}; direct ${each(m.largeUpMs.direct)}`,
+    `    every first download of a case was checked byte for byte (sha256); all aims ${allMet ? 'met' : 'NOT all met'}`,
+    '    CPU ms/MB: the process\'s CPU time (every thread) per MB moved. Canopy\'s bytes cross loopback twice (client →',
+    '    Canopy → S3 server) and direct\'s once, through the same main thread; CPU/MB × MB/s is CPU ms per second (1,000 = one core busy).',
+    '',
+  );
+
+  const { canopy, direct, reason } = m.memory;
+  const above = (x: Memory) => x.peakRss - x.idleRss;
+  const memoryRow = (name: string, x: Memory, aim: string) => [
+    name,
+    mib(x.idleRss),
+    mib(x.peakRss),
+    mib(above(x)),
+    mib(x.peakHeapUsed),
+    mib(x.peakExternal),
+    `${(x.bytes / MB / (x.ms / 1000)).toFixed(0)} MB/s`,
+    `${x.samples} / ${bench.ms(x.maxGapMs)}`,
+    aim,
+  ];
+  lines.push(
+    `(2) memory during one ${mib(canopy.bytes)} (${(canopy.bytes / MB).toFixed(0)} MB) upload streamed from a generated Readable ` +
+      `(64 KiB slices, never a whole Buffer); RSS sampled every ${SAMPLE_MS} ms; idle = just before, after a full GC` +
+      (reason ? `; ${reason}` : ''),
+    ...table(
+      ['', 'idle RSS', 'peak RSS', 'above idle', 'peak heap', 'peak external', 'rate', 'samples / max gap', 'aim'],
+      [
+        memoryRow('Canopy (service_role, raw body)', canopy, `< ${mib(AIM.rssAboveIdleBytes)}: ${met(above(canopy) < AIM.rssAboveIdleBytes)}`),
+        ...(direct ? [memoryRow('direct: minio putObject(stream, size)', direct, '')] : []),
+      ],
+      [38, 9, 9, 10, 10, 13, 9, 17, 18],
+    ),
+    '    RSS is the whole process: the client stream, the Canopy server and the S3 server (which writes the file) together.',
+    ...(direct
+      ? ['    minio reads a stream up to its part size into one Buffer before a single PUT: the direct row is there for contrast.']
+      : []),
+    '',
+    `Whole run: ${bench.ms(m.runMs)}.`,
+    'Reproduce: PATH=$PWD/node_modules/.bin:$PATH tsx bench/storage.ts   (Node 24; data under CANOPY_DATA_DIR, ' +
+      'default .canopy/bench-storage, wiped first; BENCH_STORAGE_HUGE_MB sets the size of (2); no node flags needed)',
+  );
+  return lines.join('\n');
+}
+
+/* ------------------------------------------------------------------ the run */
+
+async function run(platform: BenchPlatform): Promise<string> {
+  const started = performance.now();
+  const step = (what: string) => console.log(`  ${what} …`);
+  step('a project and its bucket');
+  const api = await bench.signUp(platform.url);
+  const project = await createProject(platform, api);
+  await createBucket(project);
+  const canopy = new CanopyStorage(project);
+  const direct = new DirectStorage(storageS3Client(platform.services.s3), projectBucket(project.ref));
+
+  const small = randomBytes(SMALL.bytes);
+  step('warm-up');
+  for (let i = 0; i < 5; i++) {
+    await canopy.upload(`warm/${i}`, small, small.length);
+    await canopy.download(`warm/${i}`);
+    await direct.upload(`warm/${i}`, small, small.length);
+    await direct.download(`warm/${i}`);
+  }
+
+  const pairs: Pair[] = [];
+  step(`(1) ${SMALL.count} × 1 MB, one at a time`);
+  pairs.push(await smallObjects(canopy, direct, small, 1, `1 MB × ${SMALL.count}, one at a time`));
+  step(`(1) ${SMALL.count} × 1 MB, ${SMALL.parallel} at a time`);
+  pairs.push(await smallObjects(canopy, direct, small, SMALL.parallel, `1 MB × ${SMALL.count}, ${SMALL.parallel} at a time`));
+  step(`(1) ${LARGE.bytes / MB} MB × ${LARGE.times}`);
+  const large = await largeObject(canopy, direct, randomBytes(LARGE.bytes));
+  pairs.push(large);
+
+  // 1 GB unless the 100 MB uploads say it would take over a minute here.
+  const canopyLargeRate = mbPerSecond(large.canopy.up);
+  let hugeMb = Number(process.env.BENCH_STORAGE_HUGE_MB ?? 1024);
+  let reason: string | undefined;
+  if (!process.env.BENCH_STORAGE_HUGE_MB && (1024 * 1024 * 1024) / MB / canopyLargeRate > 60) {
+    hugeMb = 512;
+    reason = `512 MiB, not 1 GiB: at ${canopyLargeRate.toFixed(0)} MB/s 1 GiB would take over a minute here`;
+  }
+  const hugeBytes = hugeMb * 1024 * 1024;
+  step(`(2) memory during a ${hugeMb} MiB upload through Canopy`);
+  const canopyMemory = await memoryDuring(hugeBytes, (body) => canopy.upload('huge', body, hugeBytes));
+  const info = await canopy.info('huge');
+  if (info.size !== hugeBytes) throw new Error(`The huge object is ${info.size} bytes, not ${hugeBytes}`);
+  let directMemory: Memory | undefined;
+  if (performance.now() - started + canopyMemory.ms < 150_000) {
+    step(`(2) the same directly, for contrast`);
+    directMemory = await memoryDuring(hugeBytes, (body) => direct.upload('huge', body, hugeBytes));
+  }
+
+  const { rows } = await platform.owner.query('show server_version');
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const machine = `${os.availableParallelism()} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${rows[0].server_version}`;
+  return report({
+    machine,
+    pairs,
+    largeUpMs: large.upMs,
+    memory: { canopy: canopyMemory, direct: directMemory, reason },
+    runMs: performance.now() - started,
+  });
+}
+
+async function main(): Promise<void> {
+  bench = await import('./support.ts');
+  const dataDir = path.resolve(process.env.CANOPY_DATA_DIR ?? '.canopy/bench-storage');
+  await bench.freshDataDir(dataDir);
+  console.log(`Starting Canopy on durable (fsync on) embedded Postgres and a local S3 server in ${dataDir} …`);
+  const platform = await bench.startBenchPlatform(dataDir);
+  try {
+    console.log(await bench.within(240_000, 'The benchmark', run(platform)));
+  } finally {
+    agent.destroy();
+    await platform.stop();
+  }
+}
+
+await (await import('./support.ts')).runBenchmark(main);
