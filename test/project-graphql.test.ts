@@ -272,3 +272,26 @@ test("with room for one instance, an organization's projects all keep answering,
   ).rows;
   t.true(connections <= 3 + 1, `${connections} connections: the pool (3) and one LISTEN connection at most`);
 });
+
+test('bad requests to a project API get a clear code and status, never a 500 or a stack', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  const send = async (body: string | Buffer, contentType = 'application/json') => {
+    const response = await fetch(`${project.apiUrl}/graphql/v1`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, apikey: project.anonKey },
+      body,
+    });
+    const text = await response.text();
+    t.notRegex(text, /\n\s+at |select |postgres/i, 'nothing leaks');
+    return [response.status, JSON.parse(text).errors?.[0]?.extensions?.code];
+  };
+  t.deepEqual(await send('{ not json'), [400, 'INVALID_JSON']);
+  t.deepEqual(await send(Buffer.concat([Buffer.from('{"query":"{ __typename }","x":"'), Buffer.from([0xff]), Buffer.from('"}')])), [
+    400,
+    'INVALID_ENCODING',
+  ]);
+  t.deepEqual(await send(JSON.stringify({ query: `{ __typename } # ${'x'.repeat(200_000)}` })), [413, 'PAYLOAD_TOO_LARGE']);
+  t.deepEqual(await send('{ __typename }', 'text/plain'), [415, 'UNSUPPORTED_MEDIA_TYPE']);
+  t.deepEqual(await send(JSON.stringify({ query: '{ nope }' })), [400, 'GRAPHQL_VALIDATION_FAILED']);
+  t.deepEqual(await send(JSON.stringify({ query: '{ __typename ' })), [400, 'GRAPHQL_PARSE_FAILED']);
+});

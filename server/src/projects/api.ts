@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
+import { codeRefusedGraphQLRequests } from '../http/graphql-errors.ts';
 import { type AuthDependencies, authRoutes } from './auth/routes.ts';
 import { identifyProjectCaller } from './callers.ts';
 import type { S3Settings } from '../config.ts';
@@ -73,7 +74,7 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
   await app.register(storageRoutes, { prefix: '/storage/v1', s3: dependencies.s3 });
 
   const instanceOf = (request: FastifyRequest) => graphql.get(request.project!.entry, request.project!.database);
-  app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes }, async (request, reply) =>
+  app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes, onSend: codeRefusedGraphQLRequests }, async (request, reply) =>
     (await instanceOf(request)).post(request, reply),
   );
   app.route({
