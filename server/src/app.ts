@@ -115,7 +115,7 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
     config,
     pool: apiPool,
     accounts,
-    projects: new ProjectCredentialsService(ownerPool, box, config, new URL(services.database.url).host),
+    projects: new ProjectCredentialsService(ownerPool, access, box, config, new URL(services.database.url).host),
     projectUsers: new ProjectUsersService(access),
     projectStorage: new ProjectStorageForMembers(access, createS3Client(services.s3), config),
   });

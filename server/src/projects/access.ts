@@ -13,6 +13,8 @@ export interface AuthorizedProject {
   id: string;
   ref: string;
   organizationId: string;
+  /** The caller's role in the organization; null for a platform admin who is not a member. */
+  role: string | null;
 }
 
 const WRITERS = new Set(['owner', 'administrator', 'developer']);
@@ -38,7 +40,7 @@ export class ProjectDataAccess {
     if (write && !WRITERS.has(row.role ?? '')) {
       throw new CanopyError('FORBIDDEN', 'Only owners, administrators and developers may change that', 403);
     }
-    return { id: projectId, ref: row.ref, organizationId: row.organization_id };
+    return { id: projectId, ref: row.ref, organizationId: row.organization_id, role: row.role };
   }
 
   /** What the project APIs know of an active project (its keys, its database); NOT_READY otherwise. */

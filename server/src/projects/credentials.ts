@@ -5,10 +5,10 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.ts';
-import { actingTransaction } from '../db/transactions.ts';
 import { CanopyError } from '../errors.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { Identity, RequestOrigin } from '../control/accounts.ts';
+import type { ProjectDataAccess } from './access.ts';
 import { signApiKey } from './keys.ts';
 
 export interface ProjectCredentials {
@@ -24,6 +24,7 @@ const SECRET_READERS = new Set(['owner', 'administrator', 'developer']);
 export class ProjectCredentialsService {
   constructor(
     private readonly owner: pg.Pool,
+    private readonly access: ProjectDataAccess,
     private readonly box: SecretBox,
     private readonly config: Config,
     /** How people reach the control cluster's Postgres (host:port). */
@@ -31,21 +32,18 @@ export class ProjectCredentialsService {
   ) {}
 
   async reveal(identity: Identity, projectId: string, origin: RequestOrigin): Promise<ProjectCredentials> {
+    const project = await this.access.authorize(identity, projectId, false);
     const { rows } = await this.owner.query(
-      `select p.ref, p.status, p.organization_id, o.ref as org_ref, m.role, u.is_platform_admin,
-              s.jwt_secret_sealed, s.keys_issued_at, s.owner_password_sealed, c.admin_url_sealed
+      `select p.status, o.ref as org_ref, s.jwt_secret_sealed, s.keys_issued_at, s.owner_password_sealed, c.admin_url_sealed
        from app_public.projects p
        join app_public.organizations o on o.id = p.organization_id
-       join app_public.users u on u.id = $2
-       left join app_public.organization_memberships m on m.organization_id = p.organization_id and m.user_id = u.id
        left join app_private.project_secrets s on s.project_id = p.id
        left join app_private.organization_databases d on d.organization_id = p.organization_id
        left join app_private.clusters c on c.id = d.cluster_id
        where p.id = $1`,
-      [projectId, identity.userId],
+      [projectId],
     );
-    const row = rows[0];
-    if (!row || (!row.role && !row.is_platform_admin)) throw new CanopyError('NOT_FOUND', 'No such project', 404);
+    const row = { ...rows[0], ref: project.ref };
     if (!row.jwt_secret_sealed || row.status === 'deleted') {
       throw new CanopyError('NOT_READY', `The project is ${row.status}: it has no credentials now`, 409);
     }
@@ -58,16 +56,11 @@ export class ProjectCredentialsService {
       jwtSecret: null,
       databaseUrl: null,
     };
-    if (!SECRET_READERS.has(row.role)) return credentials;
+    if (!SECRET_READERS.has(project.role ?? '')) return credentials;
 
     const host = row.admin_url_sealed ? new URL(this.box.open(row.admin_url_sealed)).host : this.controlDatabaseHost;
     const password = encodeURIComponent(this.box.open(row.owner_password_sealed));
-    await actingTransaction(this.owner, { userId: identity.userId, ...origin }, (client) =>
-      client.query(`select app_private.audit('project.credentials_revealed', 'project', $1, $2)`, [
-        projectId,
-        row.organization_id,
-      ]),
-    );
+    await this.access.audit(identity, origin, 'project.credentials_revealed', project, {});
     return {
       ...credentials,
       serviceRoleKey: await signApiKey(jwtSecret, row.ref, 'service_role', issuedAt),
