@@ -518,3 +518,30 @@ test('a non-member subscribing to an organization’s events gets NOT_FOUND and 
     t.false(subscription.results.some((result) => result.data?.organizationEvents), 'no event was delivered');
   }
 });
+
+test("currentUserEvents tells a user of changes to their own account, never of another's; nobody signed out", async (t) => {
+  const [me, other] = await Promise.all([person(), person()]);
+  const RENAME = `mutation ($id: UUID!, $name: String!) { updateUser(input: { id: $id, patch: { name: $name } }) { clientMutationId } }`;
+  const subscription = subscribe(await subscriptionClient(platform, me.token), `subscription { currentUserEvents { action } }`, {});
+  t.teardown(() => subscription.stop());
+  // The subscription starts listening asynchronously: rename myself until the first event arrives.
+  let renames = 0;
+  await waitFor('the first event', async () => {
+    await me.client.data(RENAME, { id: me.userId, name: `Me ${++renames}` });
+    return waitFor('an event', async () => subscription.results.length > 0, 300).catch(() => false);
+  });
+  subscription.results.length = 0;
+  await other.client.data(RENAME, { id: other.userId, name: 'Someone else' });
+  await me.client.data(RENAME, { id: me.userId, name: 'Me, last' });
+  await waitFor('my event', async () => subscription.results.length >= 1);
+  t.deepEqual(
+    subscription.results.map((result) => result.data?.currentUserEvents?.action),
+    ['user.updated'],
+    "the other user's rename never arrives",
+  );
+
+  const anonymous = subscribe(await subscriptionClient(platform), `subscription { currentUserEvents { action } }`, {});
+  t.teardown(() => anonymous.stop());
+  await waitFor('the refusal', async () => anonymous.failures.length > 0 || anonymous.results.some((result) => result.errors?.length));
+  t.is(anonymous.results[0]?.errors?.[0]?.extensions?.code ?? 'failed', 'UNAUTHENTICATED');
+});
