@@ -1,8 +1,8 @@
 /**
  * A project's storage (/storage/v1), as app developers use it: through @supabase/supabase-js's storage client.
  * Buckets, uploads and downloads, listing, move, copy and remove; public buckets and URLs; RLS policies written by
- * the project's DBA (own folder per user); signed URLs; limits, MIME types and bad names refused with Storage's
- * error shape; isolation between projects; and that a failed upload leaves neither row nor bytes.
+ * the project's DBA (own folder per user); signed URLs; limits, quotas, MIME types and bad names refused with
+ * Storage's error shape; isolation between projects; and that a failed upload leaves neither row nor bytes.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
 import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
+import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
 
@@ -70,6 +71,14 @@ async function raw(project: ActiveProject, path: string, init: RequestInit & { k
     body = JSON.parse(text);
   } catch {}
   return { status: response.status, body, headers: response.headers };
+}
+
+/** The S3 keys of a project's stored bytes. */
+async function storedKeys(project: ActiveProject) {
+  const names: string[] = [];
+  const s3 = createS3Client(platform.services.s3);
+  for await (const item of s3.listObjectsV2(projectBucket(project.ref), 'objects/', true)) if (item.name) names.push(item.name);
+  return names.sort();
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -359,16 +368,37 @@ test('limits: file size (413, before the bytes are stored), MIME types, and bad 
   t.like(await raw(project, '/bucket', { key: null }), { status: 401, body: { statusCode: '401' } });
 });
 
+test("the plan's storage quota: an upload that would pass it is refused before its bytes are stored", async (t) => {
+  const owner = await signUpOwner(platform);
+  const org = await newOrganization(platform, owner);
+  const plan = unique('tiny');
+  await platform.owner.query(
+    `insert into app_public.plans (id, name, max_projects, max_storage_bytes, sort_order) values ($1, 'Tiny', 1, 3000, 9)`,
+    [plan],
+  );
+  await platform.owner.query('update app_public.organizations set plan_id = $1 where id = $2', [plan, org.id]);
+  const project = await activeProject(platform, owner, org);
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+
+  t.falsy((await files.upload('first.bin', new Uint8Array(2000))).error);
+  const over = await raw(project, `/object/${bucket}/second.bin`, { method: 'POST', body: new Uint8Array(2000) });
+  t.like(over, { status: 413, body: { statusCode: '413', error: 'quota_exceeded' } });
+  t.false((await files.exists('second.bin')).data);
+  t.is((await storedKeys(project)).length, 1);
+
+  // Replacing an object counts its new size, not both; removing one makes room.
+  t.falsy((await files.upload('first.bin', new Uint8Array(2900), { upsert: true })).error);
+  t.like((await files.upload('third.bin', new Uint8Array(200))).error, { status: 413 } as object);
+  t.falsy((await files.remove(['first.bin'])).error);
+  t.falsy((await files.upload('second.bin', new Uint8Array(2000))).error);
+});
+
 test('an aborted upload leaves no row and no bytes', async (t) => {
   // A project of its own: its S3 keys are this test's alone.
   const project = await activeProject(platform, await signUpOwner(platform));
   const bucket = await newBucket(project);
-  const s3 = createS3Client(platform.services.s3);
-  const keys = async () => {
-    const names: string[] = [];
-    for await (const item of s3.listObjectsV2(projectBucket(project.ref), 'objects/', true)) if (item.name) names.push(item.name);
-    return names.sort();
-  };
+  const keys = () => storedKeys(project);
   const before = await keys();
 
   const url = new URL(`${project.apiUrl}/storage/v1/object/${bucket}/aborted.bin`);
@@ -387,7 +417,6 @@ test('an aborted upload leaves no row and no bytes', async (t) => {
   t.falsy((await files.upload('aborted.bin', bytes('complete'))).error);
   const rows = await asDba(project, `select id::text from "p_${project.ref}_storage".objects where bucket_id = $1`, [bucket]);
   t.is(rows.length, 1);
-  const { waitFor } = await import('./support/org-fixtures.ts');
   await waitFor('the aborted bytes to be gone', async () => {
     const now = await keys();
     return now.length === before.length + 1 && now.includes(`objects/${rows[0].id}`);

@@ -16,6 +16,8 @@ export interface ProjectEntry {
   planId: string;
   /** The plan's rate for the project's APIs; null is unlimited. */
   requestsPerSecond: number | null;
+  /** The plan's storage quota for each of the organization's projects, in bytes; null is unlimited. */
+  storageBytesLimit: number | null;
   /** Present once provisioning has made the keys. */
   jwtSecret?: Uint8Array;
   /** The same secret imported once as an HMAC key: jose would import it again on every verification. */
@@ -80,7 +82,7 @@ export class ProjectRegistry {
   private async load(ref: string): Promise<ProjectEntry | undefined> {
     if (!/^[a-z]{20}$/.test(ref)) return undefined;
     const { rows } = await this.owner.query(
-      `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, plan.api_requests_per_second,
+      `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, plan.api_requests_per_second, plan.max_storage_bytes,
               s.jwt_secret_sealed,
               d.authenticator_password_sealed, c.admin_url_sealed
        from app_public.projects p
@@ -101,6 +103,7 @@ export class ProjectRegistry {
       organizationRef: row.organization_ref,
       planId: row.plan_id,
       requestsPerSecond: row.api_requests_per_second,
+      storageBytesLimit: row.max_storage_bytes === null ? null : Number(row.max_storage_bytes),
       verifiedKeys: new Map(),
     };
     if (row.jwt_secret_sealed) {

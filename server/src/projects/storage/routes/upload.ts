@@ -63,6 +63,25 @@ export async function checkUpload(context: StorageContext, bucket: string, name:
 }
 
 /**
+ * The plan's storage quota, for each project: what the project stores, less the object an upsert would replace, plus
+ * this upload. Checked before any byte is sent; uploads running at the same moment can together pass it by their sizes.
+ */
+async function checkQuota(context: StorageContext, bucket: string, name: string, size: number) {
+  const limit = context.entry.storageBytesLimit;
+  if (limit === null) return;
+  const stored = await context.asService(async (client) => {
+    const { rows } = await client.query<{ bytes: number }>(
+      `select coalesce(sum(size), 0)::float8 as bytes from ${context.schema}.objects where (bucket_id, name) <> ($1, $2)`,
+      [bucket, name],
+    );
+    return rows[0]!.bytes;
+  });
+  if (stored + size > limit) {
+    throw new StorageError(413, 'quota_exceeded', `The project's plan allows ${limit} bytes of storage; it stores ${stored}`);
+  }
+}
+
+/**
  * Inserts the row (or, with upsert, replaces the one there), as whoever `client` is. No RETURNING: that would need
  * the caller to be able to read the row too, which an insert-only policy does not give. Upsert needs select and
  * update as well, as in Supabase.
@@ -122,6 +141,7 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
 
   // May the caller write this row at all? (A refused upload should not first send its bytes to S3.)
   if (!options.asService) await checkUpload(context, bucket.id, name, upsert);
+  await checkQuota(context, bucket.id, name, size);
 
   const key = objectKey(id);
   let replaced: string | null;
