@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import test from 'ava';
+import type pg from 'pg';
 import { withClient } from '../worker/src/tenants/projects.ts';
 import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
 import { type Organization, waitFor } from './support/org-fixtures.ts';
@@ -38,10 +39,15 @@ function uniqueEmail(prefix = 'end-user'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}@example.com`;
 }
 
-/** Changes the project's auth settings as the operator would (superuser on the organization database). */
-async function setSettings(project: Project, assignments: string) {
+/** SQL on the project's organization database as the operator (superuser). */
+function asOperator<T>(project: Project, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = Object.assign(new URL(process.env.CANOPY_TEST_ROOT_URL!), { pathname: `/org_${project.org.ref}` });
-  await withClient(url.toString(), (client) => client.query(`update "p_${project.ref}_auth".settings set ${assignments}`));
+  return withClient(url.toString(), work);
+}
+
+/** Changes the project's auth settings as the operator would. */
+async function setSettings(project: Project, assignments: string) {
+  await asOperator(project, (client) => client.query(`update "p_${project.ref}_auth".settings set ${assignments}`));
 }
 
 /** The variables of the newest auth mail of `template` to `email`, once it is in the outbox. */
@@ -151,7 +157,7 @@ test('a user cannot change their own role or app_metadata', async (t) => {
   t.deepEqual(claims.app_metadata, { provider: 'email', providers: ['email'] });
 });
 
-test('refreshing rotates the refresh token; reusing a rotated one ends the whole session', async (t) => {
+test('refreshing rotates the refresh token; two tabs refreshing the same token at once both keep the session', async (t) => {
   const project = await sharedProject();
   const { client, session } = await signedUp(project);
   const first = session.refresh_token;
@@ -159,6 +165,28 @@ test('refreshing rotates the refresh token; reusing a rotated one ends the whole
   t.is(rotated.error, null);
   const second = rotated.data.session!.refresh_token;
   t.not(second, first);
+
+  // The other tab, a moment later, with the token the first tab just exchanged: within the reuse interval.
+  const otherTab = await supabase(project).auth.refreshSession({ refresh_token: first });
+  t.is(otherTab.error, null);
+  const third = otherTab.data.session!.refresh_token;
+  t.not(third, second);
+  for (const token of [second, third]) t.is((await supabase(project).auth.refreshSession({ refresh_token: token })).error, null);
+});
+
+test('reusing a rotated refresh token after the reuse interval ends the whole session', async (t) => {
+  const project = await sharedProject();
+  const { client, session } = await signedUp(project);
+  const first = session.refresh_token;
+  const rotated = await client.auth.refreshSession();
+  const second = rotated.data.session!.refresh_token;
+  await asOperator(project, (sql) =>
+    sql.query(
+      `update "p_${project.ref}_auth".refresh_tokens set revoked_at = now() - interval '11 seconds'
+       where token_hash = sha256(convert_to($1, 'UTF8'))`,
+      [first],
+    ),
+  );
 
   const reused = await supabase(project).auth.refreshSession({ refresh_token: first });
   t.is(reused.error?.code, 'refresh_token_already_used');
@@ -465,8 +493,7 @@ test('bad input answers 400 with a code, never a 500', async (t) => {
 
 test('only the service role reaches the auth schema; the anon and authenticated roles cannot even see into it', async (t) => {
   const project = await sharedProject();
-  const url = Object.assign(new URL(process.env.CANOPY_TEST_ROOT_URL!), { pathname: `/org_${project.org.ref}` });
-  const privileges = await withClient(url.toString(), async (client) =>
+  const privileges = await asOperator(project, async (client) =>
     (
       await client.query(
         `select role, has_schema_privilege(role, $1, 'usage') as usage,

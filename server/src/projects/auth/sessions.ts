@@ -1,7 +1,9 @@
 /**
  * Sessions and their refresh tokens. Each session is one family of refresh tokens: a refresh exchanges the live
  * token for its child, and presenting a token that was already exchanged means it was copied, so the whole session
- * ends (the newest token stops working too, and access tokens naming the session are refused by /user).
+ * ends (the newest token stops working too, and access tokens naming the session are refused by /user). Within the
+ * project's reuse interval (10 s by default, as GoTrue) an exchanged token is exchanged again instead, for another
+ * child: two tabs refreshing at once both keep the session.
  */
 import type pg from 'pg';
 import type { AuthContext } from './context.ts';
@@ -41,18 +43,23 @@ export async function startSession(
 /** Exchanges a refresh token for a new access and refresh token. */
 export async function refreshSession(context: AuthContext, refreshToken: string): Promise<IssuedSession> {
   const outcome = await context.transaction(async (client) => {
-    const { rows } = await client.query<{ id: string; session_id: string; revoked_at: Date | null }>(
-      `select id, session_id, revoked_at from ${context.schema}.refresh_tokens where token_hash = $1 for update`,
+    const { rows } = await client.query<{ id: string; session_id: string; revoked: boolean; reusable: boolean }>(
+      `select t.id, t.session_id, t.revoked_at is not null as revoked,
+              t.revoked_at > now() - make_interval(secs => s.refresh_token_reuse_interval) as reusable
+       from ${context.schema}.refresh_tokens t, ${context.schema}.settings s
+       where t.token_hash = $1 for update of t`,
       [sha256(refreshToken)],
     );
     const token = rows[0];
     if (!token) return 'not_found' as const;
-    if (token.revoked_at) {
+    if (token.revoked && !token.reusable) {
       // Committed before answering: the reuse must end the family even though the request fails.
       await client.query(`delete from ${context.schema}.sessions where id = $1`, [token.session_id]);
       return 'reused' as const;
     }
-    await client.query(`update ${context.schema}.refresh_tokens set revoked_at = now() where id = $1`, [token.id]);
+    if (!token.revoked) {
+      await client.query(`update ${context.schema}.refresh_tokens set revoked_at = now() where id = $1`, [token.id]);
+    }
     const { rows: sessions } = await client.query<SessionRow & { user_id: string }>(
       `update ${context.schema}.sessions set refreshed_at = now() where id = $1 returning id, method, created_at, user_id`,
       [token.session_id],
