@@ -267,7 +267,7 @@ test('the mailed link confirms and redirects to an allowed URL with the session;
 
   const link = new URL(mail.link);
   link.searchParams.set('redirect_to', 'https://app.example.com/done');
-  const response = await fetch(link, { headers: { apikey: project.anonKey }, redirect: 'manual' });
+  const response = await fetch(link, { redirect: 'manual' });
   t.is(response.status, 303);
   const location = new URL(response.headers.get('location')!);
   t.is(`${location.origin}${location.pathname}`, 'https://app.example.com/done');
@@ -312,6 +312,50 @@ test('magic link and one-time code: signInWithOtp mails a 6-digit code that sign
   const byHash = await supabase(project).auth.verifyOtp({ token_hash: second.token_hash, type: 'magiclink' });
   t.is(byHash.data.user?.email, again);
   t.is((await supabase(project).auth.verifyOtp({ token_hash: second.token_hash, type: 'magiclink' })).error?.code, 'otp_expired');
+});
+
+test('PKCE (@supabase/ssr): the mailed link brings back a code that only the app holding the verifier can exchange', async (t) => {
+  const project = await activeProject(await signUpOwner(platform));
+  await setSettings(project, `redirect_urls = '{https://app.example.com/**}'`);
+  const app = () =>
+    createClient(project.apiUrl, project.anonKey, { auth: { flowType: 'pkce', persistSession: false, autoRefreshToken: false } });
+  /** Follows the mailed link as the browser would, and reads the code from where it lands. */
+  const codeFrom = async (link: string) => {
+    const response = await fetch(link, { redirect: 'manual' });
+    t.is(response.status, 303);
+    const location = new URL(response.headers.get('location')!);
+    t.is(`${location.origin}${location.pathname}`, 'https://app.example.com/callback');
+    t.is(location.hash, '', 'no session in the URL');
+    return location.searchParams.get('code')!;
+  };
+
+  const email = uniqueEmail('pkce');
+  const browser = app();
+  const options = { emailRedirectTo: 'https://app.example.com/callback' };
+  t.is((await browser.auth.signInWithOtp({ email, options })).error, null);
+  const code = await codeFrom((await mailTo(email, 'auth_magic_link')).link);
+  t.truthy(code);
+
+  // Someone else who got hold of the code (history, a referrer) has no verifier: the code is spent and refused.
+  const thief = app();
+  await thief.auth.signInWithOtp({ email: uniqueEmail('thief'), options });
+  const stolen = await thief.auth.exchangeCodeForSession(code);
+  t.is(stolen.error?.code, 'bad_code_verifier');
+  t.is((await browser.auth.exchangeCodeForSession(code)).error?.code, 'flow_state_not_found');
+
+  // The app that asked exchanges a fresh code, once.
+  const again = app();
+  t.is((await again.auth.signInWithOtp({ email, options })).error, null);
+  const fresh = await codeFrom((await mailTo(email, 'auth_magic_link')).link);
+  const { data, error } = await again.auth.exchangeCodeForSession(fresh);
+  t.is(error, null);
+  t.is(data.user?.email, email);
+  t.truthy((await again.auth.getUser()).data.user);
+  const replayed = await rawAuth(project, '/token?grant_type=pkce', {
+    method: 'POST',
+    body: JSON.stringify({ auth_code: fresh, code_verifier: 'x'.repeat(43) }),
+  });
+  t.like(replayed, { status: 404, body: { error_code: 'flow_state_not_found' } });
 });
 
 test('guessing codes kills the token after a few tries', async (t) => {
@@ -473,6 +517,11 @@ test('bad input answers 400 with a code, never a 500', async (t) => {
     ['/verify', { type: 'email' }, 'validation_failed'],
     ['/otp', { email: 'nope' }, 'email_address_invalid'],
     ['/recover', {}, 'validation_failed'],
+    ['/token?grant_type=pkce', {}, 'validation_failed'],
+    ['/token?grant_type=pkce', { auth_code: 'x', code_verifier: 'y'.repeat(500) }, 'validation_failed'],
+    ['/otp', { email: uniqueEmail(), code_challenge: 'too short', code_challenge_method: 's256' }, 'validation_failed'],
+    ['/otp', { email: uniqueEmail(), code_challenge: 'x'.repeat(43), code_challenge_method: 'md5' }, 'validation_failed'],
+    ['/recover', { email: uniqueEmail(), code_challenge: 'x'.repeat(43) }, 'validation_failed'],
   ];
   for (const [path, body, code] of cases) {
     const { status, body: answer } = await post(path, body);
@@ -493,22 +542,23 @@ test('bad input answers 400 with a code, never a 500', async (t) => {
 
 test('only the service role reaches the auth schema; the anon and authenticated roles cannot even see into it', async (t) => {
   const project = await sharedProject();
-  const privileges = await asOperator(project, async (client) =>
+  const schema = `p_${project.ref}_auth`;
+  const reach = await asOperator(project, async (client) =>
     (
       await client.query(
-        `select role, has_schema_privilege(role, $1, 'usage') as usage,
-                has_table_privilege(role, $1 || '.users', 'select') as users
-         from unnest($2::text[]) as role`,
-        [`p_${project.ref}_auth`, ['anon', 'authenticated', 'service'].map((role) => `p_${project.ref}_${role}`)],
+        `select has_schema_privilege(role, $1, 'usage') as usage,
+                array(select c.relname::text from pg_class c
+                      where c.relnamespace = $1::regnamespace and c.relkind = 'r'
+                        and has_table_privilege(role, c.oid, 'select, insert, update, delete') order by 1) as tables
+         from unnest($2::text[]) with ordinality as r(role, n) order by n`,
+        [schema, ['anon', 'authenticated', 'service'].map((role) => `p_${project.ref}_${role}`)],
       )
     ).rows,
   );
-  t.deepEqual(
-    privileges.map(({ usage, users }) => [usage, users]),
-    [
-      [false, false],
-      [false, false],
-      [true, true],
-    ],
-  );
+  const everyTable = ['auth_codes', 'one_time_tokens', 'refresh_tokens', 'sessions', 'settings', 'sign_in_failures', 'users'];
+  t.deepEqual(reach, [
+    { usage: false, tables: [] },
+    { usage: false, tables: [] },
+    { usage: true, tables: everyTable },
+  ]);
 });

@@ -30,6 +30,10 @@ declare module 'fastify' {
     project?: { entry: ProjectEntry; database: OrganizationDatabase };
     graphqlInstance?: ProjectGraphQLInstance;
   }
+  interface FastifyContextConfig {
+    /** Browsers open the route as a plain link, with no API key: served as the anon caller, unmetered. */
+    apikeyOptional?: boolean;
+  }
 }
 
 /** Why a project that exists does not serve requests now. */

@@ -30,3 +30,31 @@ export function validMetadata(value: Record<string, unknown> | undefined): Recor
   }
   return value;
 }
+
+/** A PKCE challenge, as supabase-js sends it (both null outside the PKCE flow). */
+export const codeChallenge = {
+  code_challenge: { type: ['string', 'null'], maxLength: 128 },
+  code_challenge_method: { type: ['string', 'null'], maxLength: 16 },
+} as const;
+
+export interface CodeChallengeBody {
+  code_challenge?: string | null;
+  code_challenge_method?: string | null;
+}
+
+export interface CodeChallenge {
+  challenge: string;
+  method: 's256' | 'plain';
+}
+
+/** The body's PKCE challenge, if it has one: 43 to 128 URL-safe characters, by `s256` or `plain` (RFC 7636). */
+export function validCodeChallenge(body: CodeChallengeBody): CodeChallenge | undefined {
+  const { code_challenge: challenge, code_challenge_method: method } = body;
+  if (!challenge && !method) return undefined;
+  const normalized = method?.toLowerCase();
+  if (!challenge || (normalized !== 's256' && normalized !== 'plain')) {
+    throw validationFailed('PKCE needs both code_challenge and code_challenge_method (s256 or plain)');
+  }
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) throw validationFailed('code_challenge must be 43 to 128 URL-safe characters');
+  return { challenge, method: normalized };
+}

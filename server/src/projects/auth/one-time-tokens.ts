@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { AuthContext } from './context.ts';
 import { AuthError, otpExpired } from './errors.ts';
+import type { CodeChallenge } from './input.ts';
 import { type AuthMailTemplate, queueAuthMail } from './mail.ts';
 import { randomToken, sha256, sixDigitCode } from './tokens.ts';
 import type { UserRow } from './users.ts';
@@ -50,13 +51,16 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
-/** Replaces the user's token of this kind; `email` is where it goes (the new address, for an address change). */
+/**
+ * Replaces the user's token of this kind. `email` is where it goes (the new address, for an address change);
+ * `challenge`, the app's PKCE challenge, makes the mailed link come back with a code for it rather than a session.
+ */
 export async function issueToken(
   context: AuthContext,
   client: pg.PoolClient,
   user: UserRow,
   kind: TokenKind,
-  email = user.email,
+  { email = user.email, challenge }: { email?: string; challenge?: CodeChallenge } = {},
 ): Promise<IssuedToken> {
   const { rows: recent } = await client.query<{ wait: number }>(
     `select ceil(extract(epoch from created_at + make_interval(secs => $3) - now()))::int as wait
@@ -74,13 +78,15 @@ export async function issueToken(
   const token = randomToken();
   const code = sixDigitCode();
   const { rows } = await client.query<{ expires_at: Date }>(
-    `insert into ${context.schema}.one_time_tokens as t (user_id, kind, email, token_hash, code_hash, expires_at)
-     values ($1, $2, $3, $4, $5, now() + make_interval(mins => $6))
+    `insert into ${context.schema}.one_time_tokens as t
+       (user_id, kind, email, token_hash, code_hash, expires_at, code_challenge, code_challenge_method)
+     values ($1, $2, $3, $4, $5, now() + make_interval(mins => $6), $7, $8)
      on conflict (user_id, kind) do update set
        email = excluded.email, token_hash = excluded.token_hash, code_hash = excluded.code_hash,
-       failed_attempts = 0, created_at = now(), expires_at = excluded.expires_at
+       failed_attempts = 0, created_at = now(), expires_at = excluded.expires_at,
+       code_challenge = excluded.code_challenge, code_challenge_method = excluded.code_challenge_method
      returning expires_at`,
-    [user.id, kind, email, sha256(token), sha256(code), LIFETIME_MINUTES],
+    [user.id, kind, email, sha256(token), sha256(code), LIFETIME_MINUTES, challenge?.challenge, challenge?.method],
   );
   await client.query(`update ${context.schema}.users set ${SENT_AT[kind]} = now() where id = $1`, [user.id]);
   return { kind, email, token, code, expiresAt: rows[0].expires_at };
@@ -105,7 +111,13 @@ export interface ConsumedToken {
   userId: string;
   kind: TokenKind;
   email: string;
+  /** The app's PKCE challenge, when it asked for the mail in that flow. */
+  challenge: CodeChallenge | null;
 }
+
+const CONSUMED = `user_id as "userId", kind, email,
+  case when code_challenge is not null then json_build_object('challenge', code_challenge, 'method', code_challenge_method) end
+    as challenge`;
 
 /**
  * Uses up a live token of one of `kinds`, found by the link token (`token_hash`) or by address and code. A wrong
@@ -122,12 +134,12 @@ export async function consumeToken(
       'tokenHash' in proof
         ? await client.query<ConsumedToken>(
             `delete from ${context.schema}.one_time_tokens where ${live} and token_hash = $2
-             returning user_id as "userId", kind, email`,
+             returning ${CONSUMED}`,
             [kinds, sha256(proof.tokenHash)],
           )
         : await client.query<ConsumedToken>(
             `delete from ${context.schema}.one_time_tokens where ${live} and lower(email) = lower($2) and code_hash = $3
-             returning user_id as "userId", kind, email`,
+             returning ${CONSUMED}`,
             [kinds, proof.email, sha256(proof.code)],
           );
     if (!rows[0] && 'email' in proof) {

@@ -18,5 +18,5 @@ export function resolveRedirect(settings: AuthSettings, requested: string | unde
     const allowed = settings.redirectUrls.some((entry) => entry === requested || globToRegExp(entry).test(requested));
     if (allowed) return requested;
   }
-  return settings.siteUrl ?? undefined;
+  return settings.siteUrl && URL.canParse(settings.siteUrl) ? settings.siteUrl : undefined;
 }

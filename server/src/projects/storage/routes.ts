@@ -19,13 +19,6 @@ export interface StorageDependencies {
   s3: Minio.Client;
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route serves callers without an API key too (as anon): public objects, signed URLs. */
-    apikeyOptional?: boolean;
-  }
-}
-
 /** JSON requests are small; uploads stream and have their own limit. */
 const BODY_LIMIT = 262_144;
 

@@ -13,7 +13,7 @@ import type { AuthDependencies } from '../routes.ts';
 import { loadSettings } from '../settings.ts';
 import { insertUser, userByEmail } from '../users.ts';
 
-interface OtpBody {
+interface OtpBody extends input.CodeChallengeBody {
   email?: string;
   phone?: string;
   create_user?: boolean;
@@ -29,7 +29,13 @@ export function otpRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepen
       schema: {
         body: {
           type: 'object',
-          properties: { email: input.email, phone: { type: 'string' }, create_user: { type: 'boolean' }, data: input.metadata },
+          properties: {
+            email: input.email,
+            phone: { type: 'string' },
+            create_user: { type: 'boolean' },
+            data: input.metadata,
+            ...input.codeChallenge,
+          },
         },
       },
     },
@@ -39,6 +45,7 @@ export function otpRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepen
       if (body.phone) throw validationFailed('Signing in with a phone number is not supported');
       const email = input.validEmail(body.email);
       const userMetadata = input.validMetadata(body.data);
+      const challenge = input.validCodeChallenge(body);
       const settings = await context.transaction((client) => loadSettings(client, context.schema));
       const issued = await context.transaction(async (client) => {
         let user = await userByEmail(client, context.schema, email);
@@ -49,7 +56,7 @@ export function otpRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepen
           // Created by a concurrent request meanwhile.
           user ??= await userByEmail(client, context.schema, email);
         }
-        return issueToken(context, client, user!, 'magiclink');
+        return issueToken(context, client, user!, 'magiclink', { challenge });
       });
       await mailToken(context, ownerPool, issued, resolveRedirect(settings, request.query.redirect_to));
       return {};
@@ -61,34 +68,38 @@ export function otpRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepen
    * whether or not there is such a user.
    */
   const mailIfUser = async (
-    request: FastifyRequest<{ Body: { email?: string } } & Query>,
+    request: FastifyRequest<{ Body: { email?: string } & input.CodeChallengeBody } & Query>,
     kind: 'recovery' | 'confirmation',
     wanted: (user: { email_confirmed_at: Date | null }) => boolean,
   ) => {
     const context = authContext(request, config);
     const email = input.validEmail(request.body.email);
+    const challenge = input.validCodeChallenge(request.body);
     const { settings, issued } = await context.transaction(async (client) => {
       const user = await userByEmail(client, context.schema, email);
       return {
         settings: await loadSettings(client, context.schema),
-        issued: user && wanted(user) ? await issueToken(context, client, user, kind) : undefined,
+        issued: user && wanted(user) ? await issueToken(context, client, user, kind, { challenge }) : undefined,
       };
     });
     if (issued) await mailToken(context, ownerPool, issued, resolveRedirect(settings, request.query.redirect_to));
     return {};
   };
 
-  app.post<{ Body: { email?: string } } & Query>(
+  app.post<{ Body: { email?: string } & input.CodeChallengeBody } & Query>(
     '/recover',
-    { schema: { body: { type: 'object', properties: { email: input.email } } } },
+    { schema: { body: { type: 'object', properties: { email: input.email, ...input.codeChallenge } } } },
     (request) => mailIfUser(request, 'recovery', () => true),
   );
 
-  app.post<{ Body: { email?: string; type?: string } } & Query>(
+  app.post<{ Body: { email?: string; type?: string } & input.CodeChallengeBody } & Query>(
     '/resend',
     {
       schema: {
-        body: { type: 'object', properties: { email: input.email, type: { type: 'string', enum: ['signup'] } } },
+        body: {
+          type: 'object',
+          properties: { email: input.email, type: { type: 'string', enum: ['signup'] }, ...input.codeChallenge },
+        },
       },
     },
     (request) => mailIfUser(request, 'confirmation', (user) => !user.email_confirmed_at),

@@ -12,7 +12,7 @@ import { startSession } from '../sessions.ts';
 import { loadSettings } from '../settings.ts';
 import { insertUser, userByEmail } from '../users.ts';
 
-interface Body {
+interface Body extends input.CodeChallengeBody {
   email?: string;
   password?: string;
   phone?: string;
@@ -26,7 +26,13 @@ export function signupRoutes(app: FastifyInstance, { config, ownerPool }: AuthDe
       schema: {
         body: {
           type: 'object',
-          properties: { email: input.email, password: input.password, phone: { type: 'string' }, data: input.metadata },
+          properties: {
+            email: input.email,
+            password: input.password,
+            phone: { type: 'string' },
+            data: input.metadata,
+            ...input.codeChallenge,
+          },
         },
       },
     },
@@ -37,6 +43,7 @@ export function signupRoutes(app: FastifyInstance, { config, ownerPool }: AuthDe
       const email = input.validEmail(body.email);
       if (!body.password) throw validationFailed('Signup requires a valid password');
       const userMetadata = input.validMetadata(body.data);
+      const challenge = input.validCodeChallenge(body);
       const settings = await context.transaction((client) => loadSettings(client, context.schema));
       if (!settings.enableSignup) throw signupDisabled();
       checkPassword(body.password, settings.minPasswordLength);
@@ -52,14 +59,14 @@ export function signupRoutes(app: FastifyInstance, { config, ownerPool }: AuthDe
         });
         if (user && !settings.confirmEmail) return sessionJson(await startSession(context, client, user, 'password'));
         if (user) {
-          issued = await issueToken(context, client, user, 'confirmation');
+          issued = await issueToken(context, client, user, 'confirmation', { challenge });
           return userJson((await userByEmail(client, context.schema, email))!);
         }
         // The address is taken. Without confirmation there is nothing to hide: the user signs in instead.
         if (!settings.confirmEmail) throw new AuthError(422, 'user_already_exists', 'User already registered');
         const existing = await userByEmail(client, context.schema, email);
         if (existing && !existing.email_confirmed_at) {
-          issued = await issueToken(context, client, existing, 'confirmation');
+          issued = await issueToken(context, client, existing, 'confirmation', { challenge });
           return userJson(existing);
         }
         return obfuscatedUserJson(email);

@@ -1,9 +1,13 @@
-/** POST /token: sign in with a password (`grant_type=password`) or exchange a refresh token (`refresh_token`). */
+/**
+ * POST /token: sign in with a password (`grant_type=password`), exchange a refresh token (`refresh_token`), or
+ * exchange a mailed link's PKCE code and its verifier (`pkce`).
+ */
 import type { FastifyInstance } from 'fastify';
 import { authContext } from '../context.ts';
 import { AuthError, invalidCredentials, validationFailed } from '../errors.ts';
 import * as input from '../input.ts';
 import { passwordMatches } from '../passwords.ts';
+import { exchangeAuthCode } from '../pkce.ts';
 import type { AuthDependencies } from '../routes.ts';
 import { refreshSession, startSession } from '../sessions.ts';
 import { sessionJson } from '../shapes.ts';
@@ -16,6 +20,8 @@ interface Body {
   password?: string;
   phone?: string;
   refresh_token?: string;
+  auth_code?: string;
+  code_verifier?: string;
 }
 
 export function tokenRoutes(app: FastifyInstance, { config }: AuthDependencies) {
@@ -31,6 +37,8 @@ export function tokenRoutes(app: FastifyInstance, { config }: AuthDependencies) 
             password: input.password,
             phone: { type: 'string' },
             refresh_token: input.token,
+            auth_code: input.token,
+            code_verifier: { type: 'string', maxLength: 128 },
           },
         },
       },
@@ -62,8 +70,12 @@ export function tokenRoutes(app: FastifyInstance, { config }: AuthDependencies) 
           if (!body.refresh_token) throw validationFailed('A refresh_token is required');
           return sessionJson(await refreshSession(context, body.refresh_token));
         }
+        case 'pkce': {
+          if (!body.auth_code || !body.code_verifier) throw validationFailed('invalid request: both auth code and code verifier should be non-empty');
+          return sessionJson(await exchangeAuthCode(context, body.auth_code, body.code_verifier));
+        }
         default:
-          throw new AuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+          throw new AuthError(400, 'unsupported_grant_type', 'grant_type must be password, refresh_token or pkce');
       }
     },
   );

@@ -67,7 +67,7 @@ export function userRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepe
           email: changesEmail && !settings.confirmEmail ? newEmail : undefined,
         });
         if (changesEmail && settings.confirmEmail) {
-          issued = await issueToken(context, client, row, 'email_change', newEmail);
+          issued = await issueToken(context, client, row, 'email_change', { email: newEmail });
           const { rows } = await client.query(
             `update ${context.schema}.users set email_change = $2 where id = $1 returning *`,
             [user.id, newEmail],

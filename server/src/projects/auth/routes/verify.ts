@@ -1,13 +1,16 @@
 /**
  * /verify: using a mailed token signs the user in. POST (supabase-js's verifyOtp) takes the address and 6-digit code
  * or the link token (`token_hash`) and answers a session; GET is the mailed link, which redirects to the app with
- * the session in the URL fragment, as GoTrue's implicit flow does.
+ * the session in the URL fragment, as GoTrue's implicit flow does, or, when the app asked for the mail with a PKCE
+ * challenge, with a code in the query that only that app can exchange (../pkce.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { type AuthContext, authContext } from '../context.ts';
 import { AuthError, emailExists, userNotFound, validationFailed } from '../errors.ts';
 import * as input from '../input.ts';
-import { consumeToken, VERIFY_TYPES } from '../one-time-tokens.ts';
+import { type ConsumedToken, consumeToken, VERIFY_TYPES } from '../one-time-tokens.ts';
+import { issueAuthCode } from '../pkce.ts';
 import { resolveRedirect } from '../redirects.ts';
 import type { AuthDependencies } from '../routes.ts';
 import { startSession } from '../sessions.ts';
@@ -30,21 +33,22 @@ function kindsOf(type: string | undefined) {
   return kinds;
 }
 
-/** Applies what the token was for (confirming the address, or changing it) and starts a session. */
-async function signInWith(context: AuthContext, consumed: Awaited<ReturnType<typeof consumeToken>>) {
-  return context.transaction(async (client) => {
-    if (consumed.kind === 'email_change') {
-      const holder = await userByEmail(client, context.schema, consumed.email);
-      if (holder && holder.id !== consumed.userId) throw emailExists();
-    }
-    const user = await updateUser(client, context.schema, consumed.userId, {
-      confirmEmail: true,
-      email: consumed.kind === 'email_change' ? consumed.email : undefined,
-    });
-    if (!user) throw userNotFound();
-    return startSession(context, client, user, 'otp');
+/** Applies what the token was for (confirming the address, or changing it), as part of `client`'s transaction. */
+async function applyToken(context: AuthContext, client: pg.PoolClient, consumed: ConsumedToken) {
+  if (consumed.kind === 'email_change') {
+    const holder = await userByEmail(client, context.schema, consumed.email);
+    if (holder && holder.id !== consumed.userId) throw emailExists();
+  }
+  const user = await updateUser(client, context.schema, consumed.userId, {
+    confirmEmail: true,
+    email: consumed.kind === 'email_change' ? consumed.email : undefined,
   });
+  if (!user) throw userNotFound();
+  return user;
 }
+
+const signInWith = (context: AuthContext, consumed: ConsumedToken) =>
+  context.transaction(async (client) => startSession(context, client, await applyToken(context, client, consumed), 'otp'));
 
 export function verifyRoutes(app: FastifyInstance, { config }: AuthDependencies) {
   app.post<{ Body: VerifyBody }>(
@@ -72,6 +76,8 @@ export function verifyRoutes(app: FastifyInstance, { config }: AuthDependencies)
   app.get<{ Querystring: { token?: string; type?: string; redirect_to?: string } }>(
     '/verify',
     {
+      // The mailed link, opened by a browser that sends no key (as GoTrue's behind Supabase's gateway).
+      config: { apikeyOptional: true },
       schema: {
         querystring: {
           type: 'object',
@@ -86,10 +92,28 @@ export function verifyRoutes(app: FastifyInstance, { config }: AuthDependencies)
       const kinds = kindsOf(type);
       const settings = await context.transaction((client) => loadSettings(client, context.schema));
       const target = resolveRedirect(settings, redirect_to);
-      let fragment: URLSearchParams;
+      // Back to the app, with what it needs in the URL's fragment (implicit flow) or query (PKCE's code). Nowhere to
+      // go back to (no allowed redirect, no site URL): the address is confirmed, and that is all.
+      const back = (params: Record<string, string>, inQuery = false) => {
+        if (!target) return { msg: 'Verified: you can close this page' };
+        if (!inQuery) return reply.redirect(`${target.split('#')[0]}#${new URLSearchParams(params)}`, 303);
+        const url = new URL(target);
+        url.hash = '';
+        for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+        return reply.redirect(url.toString(), 303);
+      };
       try {
-        const session = await signInWith(context, await consumeToken(context, kinds, { tokenHash: token! }));
-        fragment = new URLSearchParams({
+        const consumed = await consumeToken(context, kinds, { tokenHash: token! });
+        const { challenge } = consumed;
+        // PKCE: the session is for whoever holds the verifier, so the link brings back only a code for it.
+        if (challenge) {
+          const code = await context.transaction(async (client) =>
+            issueAuthCode(context, client, (await applyToken(context, client, consumed)).id, challenge),
+          );
+          return back({ code }, true);
+        }
+        const session = await signInWith(context, consumed);
+        return back({
           access_token: session.accessToken,
           expires_at: String(session.expiresAt),
           expires_in: String(session.expiresIn),
@@ -99,11 +123,8 @@ export function verifyRoutes(app: FastifyInstance, { config }: AuthDependencies)
         });
       } catch (error) {
         if (!target || !(error instanceof AuthError)) throw error;
-        fragment = new URLSearchParams({ error: 'access_denied', error_code: error.errorCode, error_description: error.message });
+        return back({ error: 'access_denied', error_code: error.errorCode, error_description: error.message });
       }
-      // Nowhere to go back to (no allowed redirect, no site URL): the address is confirmed, and that is all.
-      if (!target) return { msg: 'Verified: you can close this page' };
-      return reply.redirect(`${target.split('#')[0]}#${fragment.toString()}`, 303);
     },
   );
 }
