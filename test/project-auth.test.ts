@@ -429,6 +429,36 @@ test('the admin API works with the service_role key and refuses the anon key and
   t.is((await supabase(project).auth.signInWithPassword({ email, password: 'an admin-set passphrase' })).error?.code, 'invalid_credentials');
 });
 
+test('admin generateLink: the links and codes the mails would carry, for the app to send itself; no mail is sent', async (t) => {
+  const project = await sharedProject();
+  const admin = supabase(project, project.serviceRoleKey).auth.admin;
+  const email = uniqueEmail('invited');
+  const invite = await admin.generateLink({ type: 'invite', email });
+  t.is(invite.error, null);
+  t.is(invite.data.user?.email, email);
+  t.is(invite.data.properties?.verification_type, 'invite');
+  t.regex(invite.data.properties!.email_otp, /^\d{6}$/);
+  // The link signs the invited user in, without a key, as a browser opens it.
+  const opened = await fetch(invite.data.properties!.action_link, { redirect: 'manual' });
+  t.true([200, 303].includes(opened.status));
+
+  const known = await signedUp(project);
+  const recovery = await admin.generateLink({ type: 'recovery', email: known.email });
+  t.is(recovery.error, null);
+  const verified = await supabase(project).auth.verifyOtp({ token_hash: recovery.data.properties!.hashed_token, type: 'recovery' });
+  t.is(verified.data.user?.email, known.email);
+  t.is((await admin.generateLink({ type: 'recovery', email: uniqueEmail('nobody') })).error?.code, 'user_not_found');
+  t.is((await admin.generateLink({ type: 'signup', email: known.email, password: PASSWORD })).error?.code, 'email_exists');
+  t.is((await admin.generateLink({ type: 'sms', email } as never)).error?.code, 'validation_failed');
+
+  const { rows } = await platform.owner.query('select count(*)::int as mails from app_private.mails where recipient = any($1)', [
+    [email, known.email],
+  ]);
+  t.is(rows[0].mails, 0);
+  const anon = await rawAuth(project, '/admin/generate_link', { method: 'POST', body: JSON.stringify({ type: 'magiclink', email }) });
+  t.is(anon.status, 403);
+});
+
 test('the access token works against the project GraphQL API, where RLS sees canopy.uid()', async (t) => {
   const project = await sharedProject();
   await withClient(project.databaseUrl, (client) =>

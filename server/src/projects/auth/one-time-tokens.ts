@@ -92,17 +92,21 @@ export async function issueToken(
   return { kind, email, token, code, expiresAt: rows[0].expires_at };
 }
 
-/** Mails a token: a link to /verify (which signs in and goes on to `redirectTo`) and the code. */
-export async function mailToken(context: AuthContext, ownerPool: pg.Pool, issued: IssuedToken, redirectTo?: string) {
-  const { template, type } = MAIL[issued.kind];
+/** The token's link: /verify, which signs in and goes on to `redirectTo`; `type` is one of VERIFY_TYPES for it. */
+export function verifyLink(context: AuthContext, issued: IssuedToken, redirectTo?: string, type = MAIL[issued.kind].type) {
   const link = new URL(`${context.apiUrl}/auth/v1/verify`);
   link.searchParams.set('token', issued.token);
   link.searchParams.set('type', type);
   if (redirectTo) link.searchParams.set('redirect_to', redirectTo);
-  await queueAuthMail(ownerPool, issued.email, template, {
+  return link.toString();
+}
+
+/** Mails a token: its link and its code. */
+export async function mailToken(context: AuthContext, ownerPool: pg.Pool, issued: IssuedToken, redirectTo?: string) {
+  await queueAuthMail(ownerPool, issued.email, MAIL[issued.kind].template, {
     code: issued.code,
     token_hash: issued.token,
-    link: link.toString(),
+    link: verifyLink(context, issued, redirectTo),
     expires_at: issued.expiresAt.toISOString(),
   });
 }

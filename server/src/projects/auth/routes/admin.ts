@@ -1,12 +1,15 @@
 /**
- * The admin API, /admin/users, for servers holding the service_role key: create, list, get, update and delete
- * users. Admins may set app_metadata (merged; the provider keys stay) and confirm addresses directly.
+ * The admin API, for servers holding the service_role key: /admin/users to create, list, get, update and delete
+ * users (admins may set app_metadata, merged with the provider keys, and confirm addresses directly), and
+ * /admin/generate_link for the links the mails would carry, to send through the app's own mailer.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AuthContext, authContext, requireServiceRole } from '../context.ts';
-import { emailExists, userNotFound } from '../errors.ts';
+import { emailExists, userNotFound, validationFailed } from '../errors.ts';
 import * as input from '../input.ts';
+import { issueToken, type TokenKind, verifyLink } from '../one-time-tokens.ts';
 import { checkPassword, hashPassword } from '../passwords.ts';
+import { resolveRedirect } from '../redirects.ts';
 import type { AuthDependencies } from '../routes.ts';
 import { userJson } from '../shapes.ts';
 import { loadSettings } from '../settings.ts';
@@ -32,6 +35,22 @@ const userBody = {
 } as const;
 
 const MAX_PER_PAGE = 1000;
+
+/** generate_link's types: the token each makes, and whether a user is created for an unknown address. */
+const LINK_TYPES: Record<string, { kind: TokenKind; creates: boolean }> = {
+  signup: { kind: 'confirmation', creates: true },
+  invite: { kind: 'confirmation', creates: true },
+  magiclink: { kind: 'magiclink', creates: true },
+  recovery: { kind: 'recovery', creates: false },
+};
+
+interface LinkBody {
+  type?: string;
+  email?: string;
+  password?: string;
+  data?: Record<string, unknown>;
+  redirect_to?: string;
+}
 
 type IdParams = { Params: { id: string } };
 
@@ -65,6 +84,56 @@ export function adminRoutes(app: FastifyInstance, { config }: AuthDependencies) 
     if (!user) throw emailExists();
     return userJson(user);
   });
+
+  app.post<{ Body: LinkBody }>(
+    '/admin/generate_link',
+    {
+      preValidation: adminOnly,
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            type: { type: 'string', maxLength: 32 },
+            email: input.email,
+            password: input.password,
+            data: input.metadata,
+            redirect_to: { type: 'string', maxLength: 2048 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const context = admin(request);
+      const { body } = request;
+      const type = body.type ?? '';
+      const linkType = LINK_TYPES[type];
+      if (!linkType) throw validationFailed(`type must be one of ${Object.keys(LINK_TYPES).join(', ')}`);
+      const email = input.validEmail(body.email);
+      if (type === 'signup' && !body.password) throw validationFailed('A signup link needs a password');
+      const passwordHash = type === 'signup' ? await passwordHashOf(context, body.password) : undefined;
+      const settings = await context.transaction((client) => loadSettings(client, context.schema));
+      const { user, issued } = await context.transaction(async (client) => {
+        let user = await userByEmail(client, context.schema, email);
+        if (user && type === 'signup') throw emailExists();
+        if (!user && linkType.creates) {
+          const created = { email, passwordHash: passwordHash ?? null, confirmed: false, userMetadata: input.validMetadata(body.data) };
+          user = (await insertUser(client, context.schema, created)) ?? (await userByEmail(client, context.schema, email));
+        }
+        if (!user) throw userNotFound();
+        return { user, issued: await issueToken(context, client, user, linkType.kind) };
+      });
+      const redirectTo = resolveRedirect(settings, body.redirect_to);
+      // GoTrue's shape: the user, with the link's properties beside its fields (supabase-js splits them).
+      return {
+        ...userJson(user),
+        action_link: verifyLink(context, issued, redirectTo, type),
+        email_otp: issued.code,
+        hashed_token: issued.token,
+        verification_type: type,
+        redirect_to: redirectTo ?? null,
+      };
+    },
+  );
 
   // supabase-js sends `page=&per_page=` when they are not given: empty means the default.
   const pageNumber = { type: 'string', pattern: '^[0-9]{0,6}$' } as const;
