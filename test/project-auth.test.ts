@@ -459,6 +459,25 @@ test('admin generateLink: the links and codes the mails would carry, for the app
   t.is(anon.status, 403);
 });
 
+test('admin inviteUserByEmail: the invited user gets a mail whose link confirms them and signs them in', async (t) => {
+  const project = await sharedProject();
+  const admin = supabase(project, project.serviceRoleKey).auth.admin;
+  const email = uniqueEmail('invitee');
+  const invited = await admin.inviteUserByEmail(email, { data: { team: 'blue' } });
+  t.is(invited.error, null);
+  t.is(invited.data.user?.email, email);
+  t.falsy(invited.data.user?.email_confirmed_at);
+  const mail = await mailTo(email, 'auth_invite');
+  t.is(new URL(mail.link).searchParams.get('type'), 'invite');
+
+  const accepted = await supabase(project).auth.verifyOtp({ email, token: mail.code, type: 'invite' });
+  t.is(accepted.error, null);
+  t.truthy(accepted.data.user?.email_confirmed_at);
+  t.deepEqual(accepted.data.user?.user_metadata, { team: 'blue' });
+  t.is((await admin.inviteUserByEmail(email)).error?.code, 'email_exists');
+  t.is((await supabase(project).auth.admin.inviteUserByEmail(uniqueEmail())).error?.code, 'not_admin');
+});
+
 test('the access token works against the project GraphQL API, where RLS sees canopy.uid()', async (t) => {
   const project = await sharedProject();
   await withClient(project.databaseUrl, (client) =>

@@ -46,6 +46,10 @@ export const templates: Record<string, (variables: Record<string, string>, publi
     subject: 'Confirm your email address',
     text: authMailText('Confirm your email address by opening this link', v),
   }),
+  auth_invite: (v) => ({
+    subject: 'You have been invited',
+    text: authMailText('You have been invited to create an account. Accept by opening this link', v),
+  }),
   auth_recovery: (v) => ({
     subject: 'Reset your password',
     text: authMailText('Someone asked to reset your password. If it was you, open this link', v),

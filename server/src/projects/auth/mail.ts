@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 
-export type AuthMailTemplate = 'auth_confirmation' | 'auth_recovery' | 'auth_magic_link' | 'auth_email_change';
+export type AuthMailTemplate = 'auth_confirmation' | 'auth_invite' | 'auth_recovery' | 'auth_magic_link' | 'auth_email_change';
 
 export async function queueAuthMail(
   ownerPool: pg.Pool,

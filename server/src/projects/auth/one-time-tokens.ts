@@ -26,7 +26,13 @@ const SENT_AT: Record<TokenKind, string> = {
   email_change: 'email_change_sent_at',
 };
 
-const MAIL: Record<TokenKind, { template: AuthMailTemplate; type: string }> = {
+interface TokenMail {
+  template: AuthMailTemplate;
+  /** The link's `type` for /verify (one of VERIFY_TYPES). */
+  type: string;
+}
+
+const MAIL: Record<TokenKind, TokenMail> = {
   confirmation: { template: 'auth_confirmation', type: 'signup' },
   recovery: { template: 'auth_recovery', type: 'recovery' },
   magiclink: { template: 'auth_magic_link', type: 'magiclink' },
@@ -101,12 +107,21 @@ export function verifyLink(context: AuthContext, issued: IssuedToken, redirectTo
   return link.toString();
 }
 
+/** An invitation is a confirmation token in its own mail. */
+export const INVITE_MAIL: TokenMail = { template: 'auth_invite', type: 'invite' };
+
 /** Mails a token: its link and its code. */
-export async function mailToken(context: AuthContext, ownerPool: pg.Pool, issued: IssuedToken, redirectTo?: string) {
-  await queueAuthMail(ownerPool, issued.email, MAIL[issued.kind].template, {
+export async function mailToken(
+  context: AuthContext,
+  ownerPool: pg.Pool,
+  issued: IssuedToken,
+  redirectTo?: string,
+  { template, type }: TokenMail = MAIL[issued.kind],
+) {
+  await queueAuthMail(ownerPool, issued.email, template, {
     code: issued.code,
     token_hash: issued.token,
-    link: verifyLink(context, issued, redirectTo),
+    link: verifyLink(context, issued, redirectTo, type),
     expires_at: issued.expiresAt.toISOString(),
   });
 }

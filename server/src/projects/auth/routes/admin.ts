@@ -1,13 +1,14 @@
 /**
  * The admin API, for servers holding the service_role key: /admin/users to create, list, get, update and delete
  * users (admins may set app_metadata, merged with the provider keys, and confirm addresses directly), and
- * /admin/generate_link for the links the mails would carry, to send through the app's own mailer.
+ * /admin/generate_link for the links the mails would carry, to send through the app's own mailer, and /invite.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 import { type AuthContext, authContext, requireServiceRole } from '../context.ts';
 import { emailExists, userNotFound, validationFailed } from '../errors.ts';
 import * as input from '../input.ts';
-import { issueToken, type TokenKind, verifyLink } from '../one-time-tokens.ts';
+import { INVITE_MAIL, issueToken, mailToken, type TokenKind, verifyLink } from '../one-time-tokens.ts';
 import { checkPassword, hashPassword } from '../passwords.ts';
 import { resolveRedirect } from '../redirects.ts';
 import type { AuthDependencies } from '../routes.ts';
@@ -54,7 +55,20 @@ interface LinkBody {
 
 type IdParams = { Params: { id: string } };
 
-export function adminRoutes(app: FastifyInstance, { config }: AuthDependencies) {
+/** The user with this address, created (unconfirmed) if there is none. */
+async function findOrCreateUser(
+  context: AuthContext,
+  client: pg.PoolClient,
+  user: { email: string; passwordHash?: string; userMetadata?: Record<string, unknown> },
+) {
+  const found = await userByEmail(client, context.schema, user.email);
+  if (found) return found;
+  const created = await insertUser(client, context.schema, { ...user, passwordHash: user.passwordHash ?? null, confirmed: false });
+  // Or created by a concurrent request meanwhile.
+  return created ?? (await userByEmail(client, context.schema, user.email))!;
+}
+
+export function adminRoutes(app: FastifyInstance, { config, ownerPool }: AuthDependencies) {
   const admin = (request: FastifyRequest): AuthContext => authContext(request, config);
   // Before the body or query is validated: callers without the service_role key learn nothing about the input.
   const adminOnly = async (request: FastifyRequest) => requireServiceRole(admin(request));
@@ -113,13 +127,10 @@ export function adminRoutes(app: FastifyInstance, { config }: AuthDependencies) 
       const passwordHash = type === 'signup' ? await passwordHashOf(context, body.password) : undefined;
       const settings = await context.transaction((client) => loadSettings(client, context.schema));
       const { user, issued } = await context.transaction(async (client) => {
-        let user = await userByEmail(client, context.schema, email);
-        if (user && type === 'signup') throw emailExists();
-        if (!user && linkType.creates) {
-          const created = { email, passwordHash: passwordHash ?? null, confirmed: false, userMetadata: input.validMetadata(body.data) };
-          user = (await insertUser(client, context.schema, created)) ?? (await userByEmail(client, context.schema, email));
-        }
-        if (!user) throw userNotFound();
+        const existing = await userByEmail(client, context.schema, email);
+        if (existing && type === 'signup') throw emailExists();
+        if (!existing && !linkType.creates) throw userNotFound();
+        const user = existing ?? (await findOrCreateUser(context, client, { email, passwordHash, userMetadata: input.validMetadata(body.data) }));
         return { user, issued: await issueToken(context, client, user, linkType.kind) };
       });
       const redirectTo = resolveRedirect(settings, body.redirect_to);
@@ -132,6 +143,25 @@ export function adminRoutes(app: FastifyInstance, { config }: AuthDependencies) 
         verification_type: type,
         redirect_to: redirectTo ?? null,
       };
+    },
+  );
+
+  // auth.admin.inviteUserByEmail: the user, created if new, is mailed a link that confirms the address and signs in.
+  app.post<{ Body: { email?: string; data?: Record<string, unknown> }; Querystring: { redirect_to?: string } }>(
+    '/invite',
+    { preValidation: adminOnly, schema: { body: { type: 'object', properties: { email: input.email, data: input.metadata } } } },
+    async (request) => {
+      const context = admin(request);
+      const email = input.validEmail(request.body.email);
+      const userMetadata = input.validMetadata(request.body.data);
+      const settings = await context.transaction((client) => loadSettings(client, context.schema));
+      const { user, issued } = await context.transaction(async (client) => {
+        const user = await findOrCreateUser(context, client, { email, userMetadata });
+        if (user.email_confirmed_at) throw emailExists();
+        return { user, issued: await issueToken(context, client, user, 'confirmation') };
+      });
+      await mailToken(context, ownerPool, issued, resolveRedirect(settings, request.query.redirect_to), INVITE_MAIL);
+      return userJson(user);
     },
   );
 
