@@ -194,6 +194,35 @@ test('public buckets: readable by the anon key and by public URL without a key; 
   t.is((await anon.from(open).remove(['cat.txt'])).data!.length, 0);
 });
 
+test("keyless downloads (public URLs, signed URLs) count as the project's traffic", async (t) => {
+  const project = await activeProject(platform, await signUpOwner(platform));
+  const bucket = await newBucket(project, { public: true });
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  await files.upload('cat.txt', bytes('meow'));
+  const requests = async () => {
+    const { rows } = await platform.owner.query<{ n: number }>(
+      'select coalesce(sum(api_requests), 0)::int as n from app_private.project_usage where project_id = $1',
+      [project.id],
+    );
+    return rows[0].n;
+  };
+  // The bucket and the upload, once written (each flush writes everything counted before it).
+  const before = await waitFor(
+    'the keyed requests to be counted',
+    async () => {
+      const counted = await requests();
+      return counted >= 2 && counted;
+    },
+    15_000,
+  );
+
+  t.is((await fetch(files.getPublicUrl('cat.txt').data.publicUrl)).status, 200);
+  const signed = await files.createSignedUrl('cat.txt', 60);
+  t.is((await fetch(signed.data!.signedUrl)).status, 200);
+  await waitFor('the keyless downloads to be counted', async () => (await requests()) === before + 3, 15_000);
+  t.pass();
+});
+
 test('private buckets with an own-folder policy: user A cannot read or write user B’s files', async (t) => {
   const owner = await signUpOwner(platform);
   const project = { ...(await activeProject(platform, owner)), owner };

@@ -62,14 +62,16 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
     refuseUnlessActive(entry);
     const query = request.query as { apikey?: string };
     const apikey = (request.headers.apikey as string | undefined) ?? query.apikey;
-    // Public objects and signed URLs are opened as plain links: without a key they are the anon caller's (unmetered).
+    // Public objects, signed URLs and mailed links are opened as plain links: without a key they are the anon
+    // caller's, counted as the project's usage but not spending its rate, which strangers must not be able to exhaust.
     if (!apikey && !request.headers.authorization && request.routeOptions.config.apikeyOptional) {
+      traffic.count(entry);
       request.projectCaller = anonymousCaller(entry.ref);
       request.project = { entry, database: databases.get(entry.databaseUrl!) };
       return;
     }
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
-    // Only requests with this project's key spend its rate and count as its usage: strangers cannot exhaust them.
+    // Only requests with this project's key spend its rate: strangers cannot exhaust it.
     traffic.admit(entry);
     request.project = { entry, database: databases.get(entry.databaseUrl!) };
   });

@@ -1,7 +1,8 @@
 /**
  * Project API traffic: a rate limit per project from its plan (a token bucket per server process, so N replicas
  * admit up to N times the rate: good enough to stop one tenant from slowing the others), and request counts per
- * project and hour, gathered in memory and added to app_private.project_usage every few seconds.
+ * project and hour (keyless ones too: public objects and signed URLs are the project's traffic), gathered in
+ * memory and added to app_private.project_usage every few seconds.
  */
 import type pg from 'pg';
 import { CanopyError } from '../errors.ts';
@@ -39,6 +40,11 @@ export class ProjectTraffic {
       }
       bucket.tokens -= 1;
     }
+    this.count(project);
+  }
+
+  /** Counts the request towards the project's usage. */
+  count(project: ProjectEntry): void {
     const hour = Math.floor(Date.now() / 3_600_000);
     const hours = this.pending.get(project.id) ?? new Map<number, number>();
     hours.set(hour, (hours.get(hour) ?? 0) + 1);
