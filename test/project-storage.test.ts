@@ -171,6 +171,28 @@ test('objects: upload, download, info, exists, list, move, copy and remove', asy
   t.is(((await files.download('copied/top.bin')).error as any)?.status, 404);
 });
 
+test("objects carry the app's own metadata (x-metadata and multipart), shown by info and kept by copy", async (t) => {
+  const project = await sharedProject();
+  const files = supabase(project, project.serviceRoleKey).storage.from(await newBucket(project));
+
+  t.falsy((await files.upload('raw.txt', bytes('raw'), { metadata: { album: 'summer', stars: 5 } })).error);
+  t.deepEqual((await files.info('raw.txt')).data?.metadata, { album: 'summer', stars: 5 });
+  t.falsy((await files.upload('form.txt', new Blob(['form']), { metadata: { from: 'a form' } })).error);
+  t.deepEqual((await files.info('form.txt')).data?.metadata, { from: 'a form' });
+  t.falsy((await files.copy('raw.txt', 'copy.txt')).error);
+  t.deepEqual((await files.info('copy.txt')).data?.metadata, { album: 'summer', stars: 5 });
+  // Replacing an object replaces its metadata; none is an empty object.
+  t.falsy((await files.upload('raw.txt', bytes('new'), { upsert: true })).error);
+  t.deepEqual((await files.info('raw.txt')).data?.metadata, {});
+
+  const bucket = (files as any).bucketId;
+  for (const metadata of ['not base64 json', Buffer.from('[1, 2]').toString('base64'), Buffer.from(JSON.stringify({ big: 'x'.repeat(9000) })).toString('base64')]) {
+    const refused = await raw(project, `/object/${bucket}/bad.txt`, { method: 'POST', headers: { 'x-metadata': metadata }, body: 'x' });
+    t.like(refused, { status: 400, body: { error: 'invalid_input' } });
+  }
+  t.false((await files.exists('bad.txt')).data);
+});
+
 test('public buckets: readable by the anon key and by public URL without a key; private ones are not', async (t) => {
   const project = await sharedProject();
   const service = supabase(project, project.serviceRoleKey).storage;

@@ -68,3 +68,21 @@ export function expiresIn(value: unknown): number {
   }
   return seconds;
 }
+
+const MAX_USER_METADATA_BYTES = 8_192;
+
+/** An object's user metadata, from storage-js's JSON (sent base64 in `x-metadata`, or as a form field): an object. */
+export function userMetadata(json: string | undefined): Record<string, unknown> | null {
+  if (json === undefined) return null;
+  if (Buffer.byteLength(json) > MAX_USER_METADATA_BYTES) {
+    throw invalidInput(`metadata must be at most ${MAX_USER_METADATA_BYTES} bytes of JSON`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    value = undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidInput('metadata must be a JSON object');
+  return value as Record<string, unknown>;
+}

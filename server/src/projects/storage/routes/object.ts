@@ -21,12 +21,14 @@ export interface ObjectRow {
   size: string;
   mime_type: string | null;
   metadata: { eTag?: string; cacheControl?: string };
+  user_metadata: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
   last_accessed_at: Date;
 }
 
-const OBJECT_COLUMNS = 'id, bucket_id, name, owner, size, mime_type, metadata, created_at, updated_at, last_accessed_at';
+const OBJECT_COLUMNS =
+  'id, bucket_id, name, owner, size, mime_type, metadata, user_metadata, created_at, updated_at, last_accessed_at';
 
 export async function findObject(client: pg.PoolClient, context: StorageContext, bucket: string, name: string) {
   const { rows } = await client.query<ObjectRow>(
@@ -75,7 +77,7 @@ export function objectRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
       content_type: row.mime_type,
       cache_control: row.metadata.cacheControl ?? null,
       etag: row.metadata.eTag ?? null,
-      metadata: {},
+      metadata: row.user_metadata ?? {},
       last_modified: row.updated_at,
       created_at: row.created_at,
     };
@@ -132,8 +134,9 @@ export function objectRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
       await context.s3.copyObject(context.s3Bucket, key, `/${context.s3Bucket}/${objectKey(source.id)}`);
       await context.asCaller((client) =>
         client.query(
-          `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata) values ($1, $2, $3, $4, $5, $6)`,
-          [id, to.bucket, to.name, source.size, source.mime_type, source.metadata],
+          `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, user_metadata)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [id, to.bucket, to.name, source.size, source.mime_type, source.metadata, source.user_metadata],
         ),
       );
     } catch (error) {

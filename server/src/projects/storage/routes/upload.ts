@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { StorageError, tooLarge } from '../errors.ts';
-import { contentType, mimeAllowed, objectName } from '../input.ts';
+import { contentType, mimeAllowed, objectName, userMetadata } from '../input.ts';
 import { multipartBoundary, multipartFile } from '../multipart.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { findBucket } from './bucket.ts';
@@ -53,7 +53,7 @@ interface UploadOptions {
 export async function checkUpload(context: StorageContext, bucket: string, name: string, upsert: boolean) {
   await context
     .asCaller(async (client) => {
-      const { rowCount } = await writeRow(client, context, upsert, [randomUUID(), bucket, name, 0, null, {}, null]);
+      const { rowCount } = await writeRow(client, context, upsert, [randomUUID(), bucket, name, 0, null, {}, null, null]);
       if (!rowCount) throw duplicate();
       throw new RollBack();
     })
@@ -94,12 +94,12 @@ async function writeRow(client: pg.PoolClient, context: StorageContext, upsert: 
       )
     : undefined;
   const { rowCount } = await client.query(
-    `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, owner)
-     values ($1, $2, $3, $4, $5, $6, coalesce($7::uuid, canopy.uid()))
+    `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, owner, user_metadata)
+     values ($1, $2, $3, $4, $5, $6, coalesce($7::uuid, canopy.uid()), $8)
      on conflict ${
        upsert
          ? `(bucket_id, name) do update set id = excluded.id, size = excluded.size, mime_type = excluded.mime_type, metadata = excluded.metadata,
-              owner = excluded.owner, updated_at = now(), last_accessed_at = now()`
+              owner = excluded.owner, user_metadata = excluded.user_metadata, updated_at = now(), last_accessed_at = now()`
          : // Without a conflict target: with one, Postgres would also require the caller to read the row.
            'do nothing'
      }`,
@@ -123,10 +123,13 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
   let size = Number(declared);
   let mimeType = contentType(request.headers['content-type']);
   let cacheControl = String(request.headers['cache-control'] ?? 'max-age=3600');
+  const metadataHeader = request.headers['x-metadata'];
+  let metadataJson = metadataHeader === undefined ? undefined : Buffer.from(String(metadataHeader), 'base64').toString();
   if (boundary) {
     const file = await multipartFile(request.raw, boundary, size);
     ({ body, size } = file);
     mimeType = contentType(file.contentType);
+    metadataJson = file.fields.metadata;
     if (file.fields.cacheControl) cacheControl = /^\d+$/.test(file.fields.cacheControl) ? `max-age=${file.fields.cacheControl}` : file.fields.cacheControl;
   }
   cacheControl = cacheControl.slice(0, 200);
@@ -136,8 +139,9 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
   }
   const id = randomUUID();
   const owner = options.owner ?? null;
+  const objectUserMetadata = userMetadata(metadataJson);
   const write = (client: pg.PoolClient, metadata: object) =>
-    writeRow(client, context, upsert, [id, bucket.id, name, size, mimeType, metadata, owner]);
+    writeRow(client, context, upsert, [id, bucket.id, name, size, mimeType, metadata, owner, objectUserMetadata]);
 
   // May the caller write this row at all? (A refused upload should not first send its bytes to S3.)
   if (!options.asService) await checkUpload(context, bucket.id, name, upsert);
