@@ -11,6 +11,7 @@ import { createS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
 import { StorageError, sendStorageError } from './errors.ts';
 import { bucketRoutes } from './routes/bucket.ts';
+import { listRoutes } from './routes/list.ts';
 import { objectRoutes } from './routes/object.ts';
 import { signRoutes } from './routes/sign.ts';
 import { MAX_OBJECT_BYTES, uploadRoutes } from './routes/upload.ts';
@@ -51,6 +52,7 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     });
     bucketRoutes(json, dependencies);
     objectRoutes(json, dependencies);
+    listRoutes(json, dependencies);
     signRoutes(json, dependencies);
   });
   await app.register(async (raw) => uploadRoutes(raw, dependencies));

@@ -1,7 +1,7 @@
 /**
  * Reading and managing objects, as storage-js's StorageFileApi calls it: download (with the caller's key, or public
- * with none), info, exists (HEAD), list, remove, move, copy. Every statement runs as the caller, so RLS on objects
- * decides; bytes are found by the row's id.
+ * with none), info, exists (HEAD), remove, move, copy (listing is in list.ts). Every statement runs as the caller,
+ * so RLS on objects decides; bytes are found by the row's id.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -83,12 +83,6 @@ export function objectRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
     };
   });
 
-  app.post('/object/list/:bucket', async (request) => {
-    const context = storageContext(request, s3);
-    const bucket = bucketId((request.params as { bucket: string }).bucket);
-    return listObjects(context, bucket, (request.body ?? {}) as ListBody);
-  });
-
   app.delete('/object/:bucket', async (request) => {
     const context = storageContext(request, s3);
     const bucket = bucketId((request.params as { bucket: string }).bucket);
@@ -165,50 +159,6 @@ export function fileObject(row: ObjectRow) {
     last_accessed_at: row.last_accessed_at,
     metadata: row.metadata,
   };
-}
-
-interface ListBody {
-  prefix?: unknown;
-  limit?: unknown;
-  offset?: unknown;
-  search?: unknown;
-  sortBy?: { column?: unknown; order?: unknown };
-}
-
-const SORT_COLUMNS = ['name', 'updated_at', 'created_at', 'last_accessed_at'];
-
-/** One level of a bucket, as folders (id null) and files, like Supabase's storage.search(). */
-async function listObjects(context: StorageContext, bucket: string, body: ListBody) {
-  const prefix = typeof body.prefix === 'string' ? body.prefix.replace(/^\/+/, '') : '';
-  const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  const limit = Number(body.limit ?? 100);
-  const offset = Number(body.offset ?? 0);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0) {
-    throw invalidInput('limit is 1 to 1,000 and offset at least 0');
-  }
-  const search = typeof body.search === 'string' ? body.search : '';
-  const column = SORT_COLUMNS.includes(String(body.sortBy?.column ?? 'name')) ? String(body.sortBy?.column ?? 'name') : undefined;
-  const order = String(body.sortBy?.order ?? 'asc').toLowerCase();
-  if (!column || (order !== 'asc' && order !== 'desc')) throw invalidInput('sortBy is a column (name, created_at, …) and asc or desc');
-  const { rows } = await context.asCaller((client) =>
-    client.query(
-      `with matched as (
-         select o.*, substr(o.name, $2::int + 1) as rest from ${context.schema}.objects o
-         where o.bucket_id = $1 and starts_with(o.name, $3)
-       ), items as (
-         select split_part(rest, '/', 1) as name, null::uuid as id, null::timestamptz as updated_at,
-                null::timestamptz as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata
-         from matched where position('/' in rest) > 0 group by 1
-         union all
-         select rest, id, updated_at, created_at, last_accessed_at, metadata from matched where position('/' in rest) = 0
-       )
-       select * from items where starts_with(lower(name), lower($4))
-       order by ${column === 'name' ? 'name collate "C"' : column} ${order} nulls last, name collate "C"
-       limit $5 offset $6`,
-      [bucket, folder.length, folder, search, limit, offset],
-    ),
-  );
-  return rows;
 }
 
 /** The object's bytes, whole or a single range. */
