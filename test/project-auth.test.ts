@@ -475,6 +475,8 @@ test('admin inviteUserByEmail: the invited user gets a mail whose link confirms 
   t.truthy(accepted.data.user?.email_confirmed_at);
   t.deepEqual(accepted.data.user?.user_metadata, { team: 'blue' });
   t.is((await admin.inviteUserByEmail(email)).error?.code, 'email_exists');
+  t.is((await admin.inviteUserByEmail('not an address')).error?.code, 'email_address_invalid');
+  t.is((await admin.generateLink({ type: 'magiclink', email: 'not an address' })).error?.code, 'email_address_invalid');
   t.is((await supabase(project).auth.admin.inviteUserByEmail(uniqueEmail())).error?.code, 'not_admin');
 });
 
