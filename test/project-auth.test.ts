@@ -347,6 +347,12 @@ test('PKCE (@supabase/ssr): the mailed link brings back a code that only the app
   const again = app();
   t.is((await again.auth.signInWithOtp({ email, options })).error, null);
   const fresh = await codeFrom((await mailTo(email, 'auth_magic_link')).link);
+  // Another project knows nothing of this project's codes.
+  const elsewhere = await rawAuth(await sharedProject(), '/token?grant_type=pkce', {
+    method: 'POST',
+    body: JSON.stringify({ auth_code: fresh, code_verifier: 'x'.repeat(43) }),
+  });
+  t.like(elsewhere, { status: 404, body: { error_code: 'flow_state_not_found' } });
   const { data, error } = await again.auth.exchangeCodeForSession(fresh);
   t.is(error, null);
   t.is(data.user?.email, email);
@@ -526,9 +532,11 @@ test('isolation: a user, token or refresh token of one project gets nothing from
     t.is(refreshed.error?.code, 'refresh_token_not_found');
     t.is((await client.auth.signInWithPassword({ email, password: PASSWORD })).error?.code, 'invalid_credentials');
     // A's keys are not B's keys.
-    const withKey = await rawAuth(b, '/admin/users', { key: a.serviceRoleKey });
-    t.is(withKey.status, 401);
-    t.is(withKey.body.error_code, 'invalid_api_key');
+    for (const path of ['/admin/users', '/admin/generate_link', '/invite']) {
+      const withKey = await rawAuth(b, path, { key: a.serviceRoleKey, method: 'POST', body: JSON.stringify({ type: 'magiclink', email }) });
+      t.is(withKey.status, 401, path);
+      t.is(withKey.body.error_code, 'invalid_api_key', path);
+    }
     const graphql = await fetch(`${b.apiUrl}/graphql/v1`, {
       method: 'POST',
       headers: { apikey: b.anonKey, authorization: `Bearer ${session.access_token}`, 'content-type': 'application/json' },

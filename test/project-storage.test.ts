@@ -533,10 +533,12 @@ test('isolation: keys, users and signed URLs of one project get nothing of anoth
     // Another project's service key, or its user's token with the target's anon key.
     t.is((await raw(target, '/bucket', { key: a.serviceRoleKey })).status, 401);
     t.is((await raw(target, `/object/${bucket}/x.txt`, { key: a.serviceRoleKey })).status, 401);
+    t.is((await raw(target, `/object/list-v2/${bucket}`, { method: 'POST', key: a.serviceRoleKey })).status, 401);
     t.is((await raw(target, `/object/public/${bucket}/x.txt`, { key: a.anonKey })).status, 401);
     t.is((await raw(target, `/bucket`, { key: target.anonKey, headers: { authorization: `Bearer ${token}` } })).status, 401);
     // Project A's own API does not know B's bucket, and B's signed token does not open it through A.
     t.is((await raw(a, `/bucket/${bucket}`)).status, 404);
+    t.deepEqual((await supabase(a, a.serviceRoleKey).storage.from(bucket).listV2()).data?.objects, []);
     const through = await fetch(`${a.apiUrl}/storage/v1/object/sign/${bucket}/x.txt?token=${signedToken}`);
     t.is(through.status, 400);
   }

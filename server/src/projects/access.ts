@@ -19,6 +19,9 @@ export interface AuthorizedProject {
 
 const WRITERS = new Set(['owner', 'administrator', 'developer']);
 
+/** Whether the caller's role lets them change the project's data and see its secrets (read-only members may not). */
+export const mayWrite = (project: AuthorizedProject) => WRITERS.has(project.role ?? '');
+
 export class ProjectDataAccess {
   constructor(
     private readonly owner: pg.Pool,
@@ -37,10 +40,11 @@ export class ProjectDataAccess {
     );
     const row = rows[0];
     if (!row || (!row.role && !row.admin)) throw new CanopyError('NOT_FOUND', 'No such project', 404);
-    if (write && !WRITERS.has(row.role ?? '')) {
+    const project = { id: projectId, ref: row.ref, organizationId: row.organization_id, role: row.role };
+    if (write && !mayWrite(project)) {
       throw new CanopyError('FORBIDDEN', 'Only owners, administrators and developers may change that', 403);
     }
-    return { id: projectId, ref: row.ref, organizationId: row.organization_id, role: row.role };
+    return project;
   }
 
   /** What the project APIs know of an active project (its keys, its database); NOT_READY otherwise. */

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { CanopyError } from '../errors.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { Identity, RequestOrigin } from '../control/accounts.ts';
-import type { ProjectDataAccess } from './access.ts';
+import { mayWrite, type ProjectDataAccess } from './access.ts';
 import { signApiKey } from './keys.ts';
 
 export interface ProjectCredentials {
@@ -18,8 +18,6 @@ export interface ProjectCredentials {
   jwtSecret: string | null;
   databaseUrl: string | null;
 }
-
-const SECRET_READERS = new Set(['owner', 'administrator', 'developer']);
 
 export class ProjectCredentialsService {
   constructor(
@@ -56,7 +54,7 @@ export class ProjectCredentialsService {
       jwtSecret: null,
       databaseUrl: null,
     };
-    if (!SECRET_READERS.has(project.role ?? '')) return credentials;
+    if (!mayWrite(project)) return credentials;
 
     const host = row.admin_url_sealed ? new URL(this.box.open(row.admin_url_sealed)).host : this.controlDatabaseHost;
     const password = encodeURIComponent(this.box.open(row.owner_password_sealed));

@@ -57,6 +57,11 @@ export async function insertUser(client: pg.PoolClient, schema: string, user: Ne
   return rows[0];
 }
 
+/** Inserts a user, or finds the one a concurrent request created with the address meanwhile. */
+export async function insertOrFindUser(client: pg.PoolClient, schema: string, user: NewUser): Promise<UserRow> {
+  return (await insertUser(client, schema, user)) ?? (await userByEmail(client, schema, user.email))!;
+}
+
 export interface UserChanges {
   email?: string;
   passwordHash?: string;

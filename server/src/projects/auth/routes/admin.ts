@@ -4,7 +4,6 @@
  * /admin/generate_link for the links the mails would carry, to send through the app's own mailer, and /invite.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import { type AuthContext, authContext, requireServiceRole } from '../context.ts';
 import { emailExists, userNotFound, validationFailed } from '../errors.ts';
 import * as input from '../input.ts';
@@ -14,7 +13,7 @@ import { resolveRedirect } from '../redirects.ts';
 import type { AuthDependencies } from '../routes.ts';
 import { userJson } from '../shapes.ts';
 import { loadSettings } from '../settings.ts';
-import { insertUser, isUuid, updateUser, userByEmail, userById } from '../users.ts';
+import { insertOrFindUser, insertUser, isUuid, updateUser, userByEmail, userById } from '../users.ts';
 
 interface UserBody {
   email?: string;
@@ -54,19 +53,6 @@ interface LinkBody {
 }
 
 type IdParams = { Params: { id: string } };
-
-/** The user with this address, created (unconfirmed) if there is none. */
-async function findOrCreateUser(
-  context: AuthContext,
-  client: pg.PoolClient,
-  user: { email: string; passwordHash?: string; userMetadata?: Record<string, unknown> },
-) {
-  const found = await userByEmail(client, context.schema, user.email);
-  if (found) return found;
-  const created = await insertUser(client, context.schema, { ...user, passwordHash: user.passwordHash ?? null, confirmed: false });
-  // Or created by a concurrent request meanwhile.
-  return created ?? (await userByEmail(client, context.schema, user.email))!;
-}
 
 export function adminRoutes(app: FastifyInstance, { config, ownerPool }: AuthDependencies) {
   const admin = (request: FastifyRequest): AuthContext => authContext(request, config);
@@ -130,7 +116,14 @@ export function adminRoutes(app: FastifyInstance, { config, ownerPool }: AuthDep
         const existing = await userByEmail(client, context.schema, email);
         if (existing && type === 'signup') throw emailExists();
         if (!existing && !linkType.creates) throw userNotFound();
-        const user = existing ?? (await findOrCreateUser(context, client, { email, passwordHash, userMetadata: input.validMetadata(body.data) }));
+        const user =
+          existing ??
+          (await insertOrFindUser(client, context.schema, {
+            email,
+            passwordHash: passwordHash ?? null,
+            confirmed: false,
+            userMetadata: input.validMetadata(body.data),
+          }));
         return { user, issued: await issueToken(context, client, user, linkType.kind) };
       });
       const redirectTo = resolveRedirect(settings, body.redirect_to);
@@ -156,7 +149,9 @@ export function adminRoutes(app: FastifyInstance, { config, ownerPool }: AuthDep
       const userMetadata = input.validMetadata(request.body.data);
       const settings = await context.transaction((client) => loadSettings(client, context.schema));
       const { user, issued } = await context.transaction(async (client) => {
-        const user = await findOrCreateUser(context, client, { email, userMetadata });
+        const user =
+          (await userByEmail(client, context.schema, email)) ??
+          (await insertOrFindUser(client, context.schema, { email, passwordHash: null, confirmed: false, userMetadata }));
         if (user.email_confirmed_at) throw emailExists();
         return { user, issued: await issueToken(context, client, user, 'confirmation') };
       });

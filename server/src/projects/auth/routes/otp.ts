@@ -11,7 +11,7 @@ import { issueToken, mailToken } from '../one-time-tokens.ts';
 import { resolveRedirect } from '../redirects.ts';
 import type { AuthDependencies } from '../routes.ts';
 import { loadSettings } from '../settings.ts';
-import { insertUser, userByEmail } from '../users.ts';
+import { insertOrFindUser, userByEmail } from '../users.ts';
 
 interface OtpBody extends input.CodeChallengeBody {
   email?: string;
@@ -52,11 +52,9 @@ export function otpRoutes(app: FastifyInstance, { config, ownerPool }: AuthDepen
         if (!user) {
           if (body.create_user === false) throw new AuthError(422, 'otp_disabled', 'Signups not allowed for otp');
           if (!settings.enableSignup) throw signupDisabled();
-          user = await insertUser(client, context.schema, { email, passwordHash: null, confirmed: false, userMetadata });
-          // Created by a concurrent request meanwhile.
-          user ??= await userByEmail(client, context.schema, email);
+          user = await insertOrFindUser(client, context.schema, { email, passwordHash: null, confirmed: false, userMetadata });
         }
-        return issueToken(context, client, user!, 'magiclink', { challenge });
+        return issueToken(context, client, user, 'magiclink', { challenge });
       });
       await mailToken(context, ownerPool, issued, resolveRedirect(settings, request.query.redirect_to));
       return {};
