@@ -21,8 +21,6 @@ export class StorageError extends Error {
 export const invalidInput = (message: string) => new StorageError(400, 'invalid_input', message);
 export const bucketNotFound = () => new StorageError(404, 'not_found', 'Bucket not found');
 export const objectNotFound = () => new StorageError(404, 'not_found', 'Object not found');
-export const forbidden = (message = 'new row violates row-level security policy') =>
-  new StorageError(403, 'unauthorized', message);
 export const tooLarge = () => new StorageError(413, 'payload_too_large', 'The object exceeded the maximum allowed size');
 
 /** What the platform's own codes are called here. */
