@@ -3,6 +3,7 @@
  * policy at first, so only the service role manages buckets until the project writes some).
  */
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { bucketNotFound, StorageError } from '../errors.ts';
 import { bucketId, fileSizeLimit, mimeTypes } from '../input.ts';
@@ -98,16 +99,24 @@ export function bucketRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
   });
 }
 
+interface BucketRow {
+  id: string;
+  name: string;
+  public: boolean;
+  file_size_limit: number | null;
+  allowed_mime_types: string[] | null;
+}
+
 export async function findBucket(context: StorageContext, rawId: string, as: 'caller' | 'service' = 'caller') {
-  const id = bucketId(rawId);
   const run = as === 'caller' ? context.asCaller : context.asService;
-  const { rows } = await run((client) => client.query(`select ${BUCKET_COLUMNS} from ${context.schema}.buckets where id = $1`, [id]));
+  return run((client) => readBucket(client, context, rawId));
+}
+
+/** The bucket, read by `client` (in a transaction that does more). */
+export async function readBucket(client: pg.PoolClient, context: StorageContext, rawId: string): Promise<BucketRow> {
+  const { rows } = await client.query<BucketRow>(`select ${BUCKET_COLUMNS} from ${context.schema}.buckets where id = $1`, [
+    bucketId(rawId),
+  ]);
   if (!rows[0]) throw bucketNotFound();
-  return rows[0] as {
-    id: string;
-    name: string;
-    public: boolean;
-    file_size_limit: number | null;
-    allowed_mime_types: string[] | null;
-  };
+  return rows[0];
 }

@@ -15,7 +15,7 @@ import { StorageError, tooLarge } from '../errors.ts';
 import { contentType, mimeAllowed, objectName, userMetadata } from '../input.ts';
 import { multipartBoundary, multipartFile } from '../multipart.ts';
 import type { StorageDependencies } from '../routes.ts';
-import { findBucket } from './bucket.ts';
+import { readBucket } from './bucket.ts';
 import { putBytes, removeBytes } from './s3-bytes.ts';
 import { verifyUploadToken } from './sign.ts';
 
@@ -63,22 +63,16 @@ export async function checkUpload(context: StorageContext, bucket: string, name:
 }
 
 /**
- * The plan's storage quota, for each project: what the project stores, less the object an upsert would replace, plus
- * this upload. Checked before any byte is sent; uploads running at the same moment can together pass it by their sizes.
+ * What the project stores, less the object an upsert would replace: with the upload's size, what the plan's quota
+ * (per project) is checked against, before any byte is sent. Uploads running at the same moment can together pass it
+ * by their sizes.
  */
-async function checkQuota(context: StorageContext, bucket: string, name: string, size: number) {
-  const limit = context.entry.storageBytesLimit;
-  if (limit === null) return;
-  const stored = await context.asService(async (client) => {
-    const { rows } = await client.query<{ bytes: number }>(
-      `select coalesce(sum(size), 0)::float8 as bytes from ${context.schema}.objects where (bucket_id, name) <> ($1, $2)`,
-      [bucket, name],
-    );
-    return rows[0]!.bytes;
-  });
-  if (stored + size > limit) {
-    throw new StorageError(413, 'quota_exceeded', `The project's plan allows ${limit} bytes of storage; it stores ${stored}`);
-  }
+async function storedBytes(client: pg.PoolClient, context: StorageContext, bucket: string, name: string) {
+  const { rows } = await client.query<{ bytes: number }>(
+    `select coalesce(sum(size), 0)::float8 as bytes from ${context.schema}.objects where (bucket_id, name) <> ($1, $2)`,
+    [bucket, name],
+  );
+  return rows[0]!.bytes;
 }
 
 /**
@@ -113,7 +107,12 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
   const run = options.asService ? context.asService : context.asCaller;
   const params = request.params as { bucket: string; '*': string };
   const name = objectName(params['*']);
-  const bucket = await findBucket(context, params.bucket, 'service');
+  const limit = context.entry.storageBytesLimit;
+  // The bucket's limits and, under a quota, what is stored: one transaction as the service role.
+  const { bucket, stored } = await context.asService(async (client) => {
+    const bucket = await readBucket(client, context, params.bucket);
+    return { bucket, stored: limit === null ? 0 : await storedBytes(client, context, bucket.id, name) };
+  });
   const declared = request.headers['content-length'];
   if (declared === undefined || !/^\d+$/.test(declared)) {
     throw new StorageError(411, 'missing_content_length', 'An upload must declare its Content-Length');
@@ -145,7 +144,10 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
 
   // May the caller write this row at all? (A refused upload should not first send its bytes to S3.)
   if (!options.asService) await checkUpload(context, bucket.id, name, upsert);
-  await checkQuota(context, bucket.id, name, size);
+  // After that check: what the project stores is not for callers who may not write.
+  if (limit !== null && stored + size > limit) {
+    throw new StorageError(413, 'quota_exceeded', `The project's plan allows ${limit} bytes of storage; it stores ${stored}`);
+  }
 
   const key = objectKey(id);
   let replaced: string | null;
