@@ -1,6 +1,6 @@
 /**
  * The Canopy server: one Fastify app with the control API (`/graphql`, HTTP and WebSocket) and every project's APIs
- * (`/p/<ref>/…`); the console comes next. Built from the configuration and the running services; entry points in
+ * (`/p/<ref>/…`) and the web console at `/`. Built from the configuration and the running services; entry points in
  * start/.
  */
 import type { IncomingMessage } from 'node:http';
@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import { Accounts } from './control/accounts.ts';
 import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
+import { registerConsole } from './console.ts';
 import { CanopyError } from './errors.ts';
 import type { Services } from './local/services.ts';
 import { ProjectDataAccess } from './projects/access.ts';
@@ -90,12 +91,7 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   await registerProjectApis(app, { config, ownerPool, services, projects });
 
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/', async (_request, reply) =>
-    reply.type('text/html').send(
-      '<!doctype html><title>Canopy</title><h1>Canopy is running</h1>' +
-        '<p>The control API is at <a href="/graphiql">/graphql</a>.</p>',
-    ),
-  );
+  await registerConsole(app);
   return app;
 }
 

@@ -1,0 +1,32 @@
+/**
+ * The web console (web/, built into web/dist by `npm run build`) at `/`. Any other GET for a page (not an API path,
+ * not a file) answers the console's index.html, so links into the console work from a new tab. Built assets carry a
+ * content hash in their names and are cached for good; index.html is always revalidated.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { CanopyError } from './errors.ts';
+
+const DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+const API_PATHS = /^\/(p\/|graphql|graphiql|health)/;
+
+export async function registerConsole(app: FastifyInstance, dist = DIST) {
+  if (!existsSync(`${dist}index.html`)) {
+    app.get('/', async (_request, reply) =>
+      reply.type('text/plain').status(503).send('The console is not built: run `npm run build`, then start Canopy again.'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: dist,
+    setHeaders: (reply, path) =>
+      reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const page = request.method === 'GET' && !API_PATHS.test(request.url) && !/\.\w+$/.test(request.url.split('?')[0]!);
+    if (page) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    throw new CanopyError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, 404);
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The console's one GraphQL client for the control API: HTTP with the session cookie, subscriptions over graphql-ws
+ * on the same path. Queries are POSTed (grafserv refuses GET).
+ */
+import { Client, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError } from '@urql/core';
+import { createClient as createWsClient } from 'graphql-ws';
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+const ws = createWsClient({ url: wsUrl, lazy: true, retryAttempts: Infinity });
+
+export const client = new Client({
+  url: '/graphql',
+  preferGetMethod: false,
+  fetchOptions: { credentials: 'same-origin' },
+  exchanges: [
+    cacheExchange,
+    fetchExchange,
+    subscriptionExchange({
+      forwardSubscription: (request) => ({
+        subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+      }),
+    }),
+  ],
+});
+
+/** A session change (sign in, sign out) must not keep the previous person's socket. */
+export function reconnect() {
+  ws.terminate();
+}
+
+/** The server's words for what went wrong, or that it could not be reached. */
+export function errorMessage(error: CombinedError | undefined): string | undefined {
+  if (!error) return undefined;
+  if (error.graphQLErrors.length > 0) return error.graphQLErrors.map((e) => e.message).join('; ');
+  return 'Could not reach Canopy. Check your connection and try again.';
+}
+
+/** The stable code of the first GraphQL error (UNAUTHENTICATED, SLUG_TAKEN, …). */
+export function errorCode(error: CombinedError | undefined): string | undefined {
+  return error?.graphQLErrors[0]?.extensions?.code as string | undefined;
+}

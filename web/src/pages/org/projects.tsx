@@ -1,0 +1,5 @@
+import { PageHeader } from '../../ui/misc.tsx';
+
+export function Projects() {
+  return <PageHeader title="Projects" description="Coming soon." />;
+}

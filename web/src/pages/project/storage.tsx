@@ -1,0 +1,5 @@
+import { PageHeader } from '../../ui/misc.tsx';
+
+export function ProjectStorage() {
+  return <PageHeader title="Storage" description="Coming soon." />;
+}
