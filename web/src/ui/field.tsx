@@ -65,3 +65,46 @@ export function FormError(props: { message?: string }) {
     </Show>
   );
 }
+
+type TextAreaProps = JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string;
+  error?: string;
+  hint?: string;
+  onValue?: (value: string) => void;
+};
+
+export function TextArea(props: TextAreaProps) {
+  const [own, rest] = splitProps(props, ['label', 'error', 'hint', 'onValue', 'id']);
+  const id = own.id ?? createUniqueId();
+  return (
+    <div class="field">
+      <label for={id}>{own.label}</label>
+      <textarea
+        id={id}
+        aria-invalid={own.error ? 'true' : undefined}
+        aria-describedby={own.error ? `${id}-error` : own.hint ? `${id}-hint` : undefined}
+        onInput={(event) => own.onValue?.(event.currentTarget.value)}
+        {...rest}
+      />
+      <Show when={own.hint && !own.error}>
+        <p class="field-hint" id={`${id}-hint`}>{own.hint}</p>
+      </Show>
+      <Show when={own.error}>
+        <p class="field-error" id={`${id}-error`} role="alert">{own.error}</p>
+      </Show>
+    </div>
+  );
+}
+
+export function Checkbox(props: { label: string; checked: boolean; onChange: (checked: boolean) => void; disabled?: boolean; hint?: string }) {
+  const id = createUniqueId();
+  return (
+    <div class="checkbox">
+      <input id={id} type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(event) => props.onChange(event.currentTarget.checked)} />
+      <label for={id}>{props.label}</label>
+      <Show when={props.hint}>
+        <span class="field-hint">{props.hint}</span>
+      </Show>
+    </div>
+  );
+}
