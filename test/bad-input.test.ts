@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { ControlClient, PASSWORD, signUp, uniqueEmail } from './support/client.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { activeProject } from './support/projects.ts';
 
 let platform: TestPlatform;
 test.before(async () => {
@@ -422,4 +423,69 @@ test('a CORS preflight from the platform itself is allowed with credentials, fro
   // A simple cross-site request gets no CORS grant either, so a browser would not let the page read the answer.
   const simple = await postGraphQL({ query: ME }, { origin: 'https://evil.example' });
   t.is(simple.headers.get('access-control-allow-origin'), null);
+});
+
+test('hostile values for a project\'s auth settings and the platform admin fields are refused with INVALID_INPUT', async (t) => {
+  const owner = await signUp(platform);
+  await platform.owner.query('update app_public.users set is_platform_admin = true where id = $1', [owner.userId]);
+  const project = await activeProject(platform, owner);
+  const update = `mutation ($id: UUID!, $patch: ProjectAuthSettingsPatch!) {
+    updateProjectAuthSettings(projectId: $id, patch: $patch) { siteUrl redirectUrls }
+  }`;
+  const patches = [
+    { siteUrl: `https://app.example.com/'); drop table users; --` + '\u0000' },
+    { siteUrl: `https://${'a'.repeat(5000)}.example.com/` },
+    { siteUrl: `' or 1=1 --` },
+    { redirectUrls: ['https://app.example.com/\u0000'] },
+    { redirectUrls: ['https://app.example.com/ok', `' or '1'='1`] },
+    { accessTokenTtl: -2147483648 },
+  ];
+  for (const patch of patches) {
+    const result = await owner.client.request(update, { id: project.id, patch });
+    assertNothingLeaks(t, result);
+    t.is(result.errors?.[0].extensions?.code, 'INVALID_INPUT', JSON.stringify(patch).slice(0, 80));
+  }
+  // Quotes in a path are an ordinary URL, stored literally.
+  const quoted = `https://app.example.com/it's/"ok"`;
+  const stored = await owner.client.data(update, { id: project.id, patch: { redirectUrls: [quoted] } });
+  t.deepEqual(stored.updateProjectAuthSettings.redirectUrls, [quoted]);
+
+  for (const [query, variables] of [
+    [`mutation ($id: BigInt!) { retryPlatformJob(id: $id) }`, { id: `1; delete from graphile_worker._private_jobs` }],
+    [`mutation ($id: BigInt!) { retryPlatformJob(id: $id) }`, { id: '9'.repeat(40) }],
+    [`query ($state: String) { platformJobs(state: $state) { failed } }`, { state: `failed' or '1'='1` }],
+    [`query ($first: Int) { platformJobs(first: $first) { failed } }`, { first: -1 }],
+  ] as const) {
+    const result = await owner.client.request(query, variables);
+    assertNothingLeaks(t, result);
+    t.is(result.errors?.[0].extensions?.code, 'INVALID_INPUT', JSON.stringify(variables));
+  }
+});
+
+test('hostile input to the SQL editor is refused with INVALID_INPUT; hostile SQL is only ever an SQL error', async (t) => {
+  const owner = await signUp(platform);
+  const project = await activeProject(platform, owner);
+  const run = `mutation ($id: UUID!, $query: String!, $params: [String]) {
+    runProjectSql(projectId: $id, query: $query, params: $params) { results { command rows } error { code message } }
+  }`;
+  for (const variables of [
+    { id: project.id, query: '' },
+    { id: project.id, query: ' \n\t ' },
+    { id: project.id, query: 'select 1\u0000; drop schema public' },
+    { id: project.id, query: 'select $1', params: [1, { a: 1 }] },
+    { id: `'; drop table app_public.users; --`, query: 'select 1' },
+  ]) {
+    const result = await owner.client.request(run, variables);
+    assertNothingLeaks(t, result);
+    t.not(result.status, 500);
+    t.is(result.errors?.[0].extensions?.code, 'INVALID_INPUT', JSON.stringify(variables).slice(0, 80));
+  }
+  // SQL that ends its own connection, or never ends its COPY, is an answer like any other; the next run works.
+  for (const query of ['select pg_terminate_backend(pg_backend_pid())', 'create table c (x int); copy c from stdin', 'listen x; begin']) {
+    const result = await owner.client.request(run, { id: project.id, query });
+    t.is(result.status, 200);
+    t.falsy(result.errors, JSON.stringify(result.errors));
+    const next = await owner.client.data(run, { id: project.id, query: 'select 1' });
+    t.deepEqual(next.runProjectSql, { results: [{ command: 'SELECT', rows: [['1']] }], error: null });
+  }
 });

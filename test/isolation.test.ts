@@ -43,6 +43,8 @@ interface Fixture {
   B: { id: string; name: string; slug: string };
   /** The pending invitation of B, and its token (read from the mail outbox). */
   invitationB: { id: string; token: string; email: string };
+  /** The project of each organization (rows only). */
+  projects: { A: string; B: string };
 }
 let fixture: Fixture;
 
@@ -100,11 +102,24 @@ test.before(async () => {
     ),
   );
   // A project in each organization, as rows only: what they hold in Postgres is tested in projects.test.ts.
-  await platform.owner.query(
-    `insert into app_public.projects (organization_id, name, status) values ($1, 'App A', 'active'), ($2, 'App B', 'active')`,
+  const { rows: projectRows } = await platform.owner.query(
+    `insert into app_public.projects (organization_id, name, status) values ($1, 'App A', 'active'), ($2, 'App B', 'active')
+     returning id, organization_id`,
     [A.id, B.id],
   );
-  fixture = { users, A, B, invitationB };
+  const projects = {
+    A: projectRows.find((row) => row.organization_id === A.id).id,
+    B: projectRows.find((row) => row.organization_id === B.id).id,
+  };
+  // Saved SQL queries: one of each member of A on A's project; B's owner's and the platform admin's on B's.
+  const save = (projectId: string, people: SignedInUser[]) =>
+    platform.owner.query(
+      `insert into app_public.project_sql_queries (project_id, user_id, name, sql) select $1, unnest($2::uuid[]), 'saved', 'select 1'`,
+      [projectId, people.map((person) => person.userId)],
+    );
+  await save(projects.A, A_ROLES.map((role) => users[role]));
+  await save(projects.B, [users.ownerB, users.platformAdmin]);
+  fixture = { users, A, B, invitationB, projects };
 });
 test.after.always(() => platform?.stop());
 
@@ -204,6 +219,8 @@ const TABLES: Record<string, TableSpec> = {
     scope: 'user_id',
     sees: ownOnly,
   },
+  // Saved SQL queries are their author's alone, whoever else may see the project.
+  project_sql_queries: { graphql: 'projectSqlQueries', scope: 'user_id', sees: ownOnly },
   audit_events: {
     graphql: 'auditEvents',
     // An entry belongs to its organization, or (account entries) to the account it is about.
@@ -527,6 +544,69 @@ const WRITES: WriteCase[] = [
       `delete from app_public.audit_events where user_id = $1`,
       [userId(caller) || fixture.users.ownerB.userId],
     ],
+  },
+  ...(['A', 'B'] as const).flatMap((org): WriteCase[] => [
+    {
+      table: 'project_sql_queries',
+      what: () => `save a SQL query on organization ${org}'s project`,
+      // Whoever may see the project (platform admins see every project; running SQL is another matter).
+      allowed: org === 'A' ? [...A_ROLES, 'platformAdmin'] : ['platformAdmin'],
+      sql: () => [
+        `insert into app_public.project_sql_queries (project_id, name, sql) values ($1, 'mine', 'select 1')`,
+        [fixture.projects[org]],
+      ],
+    },
+    {
+      table: 'project_sql_queries',
+      what: () => `save a SQL query on organization ${org}'s project in its owner's name`,
+      allowed: NOBODY,
+      sql: () => [
+        `insert into app_public.project_sql_queries (project_id, user_id, name, sql) values ($1, $2, 'forged', 'select 1')`,
+        [fixture.projects[org], fixture.users[org === 'A' ? 'owner' : 'ownerB'].userId],
+      ],
+    },
+  ]),
+  {
+    table: 'project_sql_queries',
+    what: () => 'rename their own saved SQL queries',
+    allowed: [...A_ROLES, 'platformAdmin'],
+    sql: () => [`update app_public.project_sql_queries set name = 'Renamed' where user_id = app_public.current_user_id()`, []],
+  },
+  {
+    table: 'project_sql_queries',
+    what: () => "rename a teammate's saved SQL queries",
+    allowed: NOBODY,
+    sql: (caller) => [`update app_public.project_sql_queries set name = 'Renamed' where user_id = $1`, [other(caller)]],
+  },
+  {
+    table: 'project_sql_queries',
+    what: () => 'move their saved SQL queries to organization B\'s project',
+    allowed: NOBODY,
+    sql: () => [
+      `update app_public.project_sql_queries set project_id = $1 where user_id = app_public.current_user_id()`,
+      [fixture.projects.B],
+    ],
+  },
+  {
+    table: 'project_sql_queries',
+    what: () => "give their saved SQL queries to organization B's owner",
+    allowed: NOBODY,
+    sql: () => [
+      `update app_public.project_sql_queries set user_id = $1 where user_id = app_public.current_user_id()`,
+      [fixture.users.ownerB.userId],
+    ],
+  },
+  {
+    table: 'project_sql_queries',
+    what: () => 'delete their own saved SQL queries',
+    allowed: [...A_ROLES, 'platformAdmin'],
+    sql: () => [`delete from app_public.project_sql_queries where user_id = app_public.current_user_id()`, []],
+  },
+  {
+    table: 'project_sql_queries',
+    what: () => "delete organization B's owner's saved SQL queries",
+    allowed: NOBODY,
+    sql: () => [`delete from app_public.project_sql_queries where user_id = $1`, [fixture.users.ownerB.userId]],
   },
 ];
 
@@ -1133,6 +1213,26 @@ for (const caller of CALLERS) {
   });
 }
 
+/** The worker queue and the data clusters are for platform admins (more in platform-admin.test.ts). */
+for (const caller of CALLERS) {
+  const refusal = caller === 'platformAdmin' ? undefined : caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+  test(`GraphQL: ${WHO[caller]} ${refusal ? 'cannot see nor retry' : 'sees and retries'} the worker's jobs, and the data clusters`, async (t) => {
+    const client = clientOf(caller);
+    const result = await client.request('{ platformJobs { failed jobs { id } } platformClusters { name } }');
+    const retried = await client.request('mutation { retryPlatformJob(id: "999999999") }');
+    if (!refusal) {
+      t.falsy(result.errors, JSON.stringify(result.errors));
+      t.deepEqual(result.data?.platformClusters, [{ name: 'control' }]);
+      t.is(typeof result.data?.platformJobs.failed, 'number');
+      t.is(retried.errors?.[0].extensions?.code, 'NOT_FOUND');
+      return;
+    }
+    t.deepEqual(result.data, { platformJobs: null, platformClusters: null });
+    t.deepEqual((result.errors ?? []).map((error) => error.extensions?.code), [refusal, refusal]);
+    t.is(retried.errors?.[0].extensions?.code, refusal);
+  });
+}
+
 /* ------------------------------------------------------------------------------------------------------------------
  * 3. Meta-tests: the catalog itself keeps the matrix complete and the grants tight.
  */
@@ -1170,6 +1270,11 @@ const FIELD_TESTS: Record<string, string> = {
   projectUsers: 'project-users.test.ts',
   projectStorageUsage: 'project-storage.test.ts',
   projectStorageObjects: 'project-storage.test.ts',
+  projectSqlQuery: BY_TABLE,
+  projectSqlQueries: BY_TABLE,
+  projectAuthSettings: 'project-auth-settings.test.ts',
+  platformJobs: THIS_FILE,
+  platformClusters: THIS_FILE,
   // Mutation
   ...Object.fromEntries(
     ['resetProjectDatabasePassword', 'rotateProjectJwtSecret', 'createPersonalAccessToken', 'deleteOrganization',
@@ -1189,6 +1294,13 @@ const FIELD_TESTS: Record<string, string> = {
   deleteProjectUser: 'project-users.test.ts',
   createProjectStorageUrl: 'project-storage.test.ts',
   deleteProjectStorageObjects: 'project-storage.test.ts',
+  runProjectSql: 'project-sql.test.ts',
+  // Saved SQL queries: the table's RLS (TABLES and WRITES here), through GraphQL in project-sql.test.ts.
+  createProjectSqlQuery: 'project-sql.test.ts',
+  updateProjectSqlQuery: 'project-sql.test.ts',
+  deleteProjectSqlQuery: 'project-sql.test.ts',
+  updateProjectAuthSettings: 'project-auth-settings.test.ts',
+  retryPlatformJob: THIS_FILE,
   // Subscription
   organizationEvents: 'organizations.test.ts',
   currentUserEvents: 'organizations.test.ts',

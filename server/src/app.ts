@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import { Accounts } from './control/accounts.ts';
 import { makeIdentify } from './control/credentials.ts';
 import { createControlGraphQL } from './control/graphql.ts';
+import { PlatformAdministration } from './control/platform.ts';
 import { registerConsole } from './console.ts';
 import { CanopyError } from './errors.ts';
 import type { Services } from './local/services.ts';
@@ -24,6 +25,7 @@ import { ProjectCredentialsService } from './projects/credentials.ts';
 import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
 import { ProjectRegistry } from './projects/registry.ts';
+import { ProjectOwnerPools, ProjectSqlService } from './projects/sql.ts';
 import { ProjectTraffic } from './projects/traffic.ts';
 import { ProjectStorageForMembers } from './projects/storage-members.ts';
 import { ProjectUsersService } from './projects/users.ts';
@@ -85,8 +87,13 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   const graphql = new ProjectGraphQL(config.apiCacheMb);
   const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
   const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
-  await registry.listen((ref) => graphql.forget(ref));
-  const projects = { registry, databases, graphql };
+  // The SQL editor's connections as each project's owner login (projects/sql.ts).
+  const ownerPools = new ProjectOwnerPools(ownerPool, box);
+  await registry.listen((ref) => {
+    graphql.forget(ref);
+    ownerPools.forget(ref);
+  });
+  const projects = { registry, databases, graphql, ownerPools };
   await registerControlApi(app, { config, ownerPool, apiPool, services, box, projects });
   await registerProjectApis(app, { config, ownerPool, services, projects });
 
@@ -99,6 +106,7 @@ interface SharedProjects {
   registry: ProjectRegistry;
   databases: OrganizationDatabases;
   graphql: ProjectGraphQL;
+  ownerPools: ProjectOwnerPools;
 }
 
 type Dependencies = Omit<AppDependencies, 'logger'> & { box: SecretBox; projects: SharedProjects };
@@ -114,6 +122,8 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
     projects: new ProjectCredentialsService(ownerPool, access, box, config, new URL(services.database.url).host),
     projectUsers: new ProjectUsersService(access),
     projectStorage: new ProjectStorageForMembers(access, createS3Client(services.s3), config),
+    projectSql: new ProjectSqlService(access, projects.ownerPools),
+    platform: new PlatformAdministration(ownerPool),
   });
   await app.register(async (control: FastifyInstance) => {
     control.addHook('onRequest', makeIdentify(accounts, config));
@@ -121,6 +131,7 @@ async function registerControlApi(app: FastifyInstance, { config, ownerPool, api
     await controlApi.pgl.createServ(grafserv).addTo(control);
   });
   app.addHook('onClose', () => controlApi.release());
+  app.addHook('onClose', () => projects.ownerPools.close());
 }
 
 /** Every project's APIs at /p/<ref>/…, sharing one registry, one pool per organization database and one cache. */

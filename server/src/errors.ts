@@ -42,6 +42,8 @@ const CONSTRAINTS: Record<string, [code: string, message: string]> = {
   organizations_slug_key: ['SLUG_TAKEN', 'That slug is taken; choose another'],
   organizations_slug_valid: ['INVALID_SLUG', 'A slug is 3 to 40 characters: lowercase letters, digits and dashes'],
   projects_name_valid: ['INVALID_NAME', 'A name is 1 to 100 characters, without control characters'],
+  project_sql_queries_name_valid: ['INVALID_NAME', 'A name is 1 to 100 characters, without control characters'],
+  project_sql_queries_sql_valid: ['INVALID_INPUT', 'A saved query is at most 100 KiB'],
 };
 
 interface PostgresError {

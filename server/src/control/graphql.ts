@@ -18,6 +18,11 @@ import type { ProjectUsersService } from '../projects/users.ts';
 import { AccountFieldsPlugin } from './account-fields.ts';
 import type { Accounts, Identity, RequestOrigin } from './accounts.ts';
 import { ProjectFieldsPlugin } from './project-fields.ts';
+import { ProjectSqlFieldsPlugin } from './project-sql-fields.ts';
+import type { ProjectSqlService } from '../projects/sql.ts';
+import { ProjectAuthFieldsPlugin } from './project-auth-fields.ts';
+import type { PlatformAdministration } from './platform.ts';
+import { PlatformFieldsPlugin } from './platform-fields.ts';
 import { bearerToken, type Caller, clearSessionCookie, requestOrigin, setSessionCookie } from './credentials.ts';
 
 declare global {
@@ -28,6 +33,8 @@ declare global {
         projects: ProjectCredentialsService;
         projectUsers: ProjectUsersService;
         projectStorage: ProjectStorageForMembers;
+        projectSql: ProjectSqlService;
+        platform: PlatformAdministration;
         identity?: Identity;
         origin: RequestOrigin;
         /** No-ops over WebSocket, where there is no HTTP response to set a cookie on. */
@@ -45,8 +52,10 @@ export function createControlGraphQL(options: {
   projects: ProjectCredentialsService;
   projectUsers: ProjectUsersService;
   projectStorage: ProjectStorageForMembers;
+  projectSql: ProjectSqlService;
+  platform: PlatformAdministration;
 }) {
-  const { config, pool, accounts, projects, projectUsers, projectStorage } = options;
+  const { config, pool, accounts, projects, projectUsers, projectStorage, projectSql, platform } = options;
   // Kept to release on close: it holds the LISTEN connection subscriptions use.
   const pgService = makePgService({ pool, schemas: ['app_public'] });
   const preset: GraphileConfig.Preset = {
@@ -54,7 +63,7 @@ export function createControlGraphQL(options: {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
     // Keep `id` as the UUID primary key instead of Relay global ids: simpler for scripts and the console.
     disablePlugins: ['NodePlugin'],
-    plugins: [KeepIdPlugin, AccountFieldsPlugin, ProjectFieldsPlugin, LimitsPlugin],
+    plugins: [KeepIdPlugin, AccountFieldsPlugin, ProjectFieldsPlugin, ProjectSqlFieldsPlugin, ProjectAuthFieldsPlugin, PlatformFieldsPlugin, LimitsPlugin],
     pgServices: [pgService],
     schema: { dontSwallowErrors: true },
     grafserv: {
@@ -103,7 +112,7 @@ export function createControlGraphQL(options: {
         'canopy.user_agent': origin.userAgent || undefined,
         statement_timeout: LIMITS.statementTimeout,
       },
-      canopy: { accounts, projects, projectUsers, projectStorage, identity, origin, ...cookies },
+      canopy: { accounts, projects, projectUsers, projectStorage, projectSql, platform, identity, origin, ...cookies },
     };
   }
 

@@ -1,7 +1,9 @@
 /**
- * A project's end users, as its organization's members manage them through the control API (the console's Auth
- * page): every member may list and search them; owners, administrators and developers may create and delete them,
- * audited. The SQL runs in the project's database as its service role, as the auth API's does.
+ * A project's end users and its auth settings, as its organization's members manage them through the control API
+ * (the console's Auth pages): every member may list and search users and read the settings; owners, administrators
+ * and developers may create and delete users and change the settings, audited. The SQL runs in the project's
+ * database as its service role, as the auth API's does; the auth API reads the settings on every request, so a change
+ * applies to the next one.
  */
 import type { Identity, RequestOrigin } from '../control/accounts.ts';
 import { CanopyError } from '../errors.ts';
@@ -9,7 +11,8 @@ import type { ProjectDataAccess } from './access.ts';
 import { AuthError } from './auth/errors.ts';
 import { validEmail } from './auth/input.ts';
 import { checkPassword, hashPassword } from './auth/passwords.ts';
-import { loadSettings } from './auth/settings.ts';
+import { isAllowedRedirectEntry } from './auth/redirects.ts';
+import { type AuthSettings, loadSettings } from './auth/settings.ts';
 import { insertUser } from './auth/users.ts';
 
 export interface ProjectUser {
@@ -23,6 +26,24 @@ export interface ProjectUser {
 const COLUMNS = `id, email, created_at as "createdAt", last_sign_in_at as "lastSignInAt", email_confirmed_at as "emailConfirmedAt"`;
 
 const AUTH_SCHEMA = (ref: string) => `"p_${ref}_auth"`;
+
+/** What a member may change of the auth settings; absent fields stay as they are. */
+export type AuthSettingsPatch = { [K in keyof AuthSettings]?: AuthSettings[K] | null };
+
+/** The settings' columns, and what each may hold. */
+const SETTING_COLUMNS: Record<keyof AuthSettings, string> = {
+  enableSignup: 'enable_signup',
+  confirmEmail: 'confirm_email',
+  accessTokenTtl: 'access_token_ttl',
+  minPasswordLength: 'min_password_length',
+  redirectUrls: 'redirect_urls',
+  siteUrl: 'site_url',
+};
+const AUTH_SETTING_LIMITS = {
+  accessTokenTtl: [60, 604_800],
+  minPasswordLength: [6, 72],
+  redirectUrls: 100,
+} as const;
 
 export class ProjectUsersService {
   constructor(private readonly access: ProjectDataAccess) {}
@@ -63,6 +84,40 @@ export class ProjectUsersService {
     return user;
   }
 
+  /** The project's auth settings (any member). */
+  async authSettings(identity: Identity, projectId: string): Promise<AuthSettings> {
+    const project = await this.access.authorize(identity, projectId, false);
+    return this.access.asService(project, (client) => loadSettings(client, AUTH_SCHEMA(project.ref)));
+  }
+
+  /** Changes the auth settings (owners, administrators, developers), audited with what changed. */
+  async updateAuthSettings(
+    identity: Identity,
+    origin: RequestOrigin,
+    projectId: string,
+    patch: AuthSettingsPatch,
+  ): Promise<AuthSettings> {
+    const project = await this.access.authorize(identity, projectId, true);
+    const changes = checkAuthSettingsPatch(patch);
+    const schema = AUTH_SCHEMA(project.ref);
+    const fields = Object.keys(changes) as Array<keyof AuthSettings>;
+    const settings = await this.access.asService(project, async (client) => {
+      if (fields.length > 0) {
+        const assignments = fields.map((field, i) => `${SETTING_COLUMNS[field]} = $${i + 1}`).join(', ');
+        try {
+          await client.query(`update ${schema}.settings set ${assignments}`, fields.map((field) => changes[field]));
+        } catch (error) {
+          // A project made before db/tenant/project/0007 until the fleet migration (run at every start) reaches it.
+          if ((error as { code?: string }).code !== '42501') throw error;
+          throw new CanopyError('NOT_READY', 'The project is being upgraded; try again in a minute', 409);
+        }
+      }
+      return loadSettings(client, schema);
+    });
+    if (fields.length > 0) await this.access.audit(identity, origin, 'project.auth_settings_updated', project, changes);
+    return settings;
+  }
+
   async delete(identity: Identity, origin: RequestOrigin, projectId: string, userId: string): Promise<boolean> {
     const project = await this.access.authorize(identity, projectId, true);
     const schema = AUTH_SCHEMA(project.ref);
@@ -73,6 +128,55 @@ export class ProjectUsersService {
     await this.access.audit(identity, origin, 'project_user.deleted', project, { project_user_id: userId });
     return true;
   }
+}
+
+/** The patch's changes, checked: INVALID_INPUT naming the first field that is wrong. */
+export function checkAuthSettingsPatch(patch: AuthSettingsPatch): Partial<AuthSettings> {
+  const invalid = (message: string) => new CanopyError('INVALID_INPUT', message, 400);
+  const changes: Partial<AuthSettings> = {};
+  for (const [field, value] of Object.entries(patch) as Array<[keyof AuthSettings, unknown]>) {
+    if (value === undefined || !(field in SETTING_COLUMNS)) continue;
+    if (value === null && field !== 'siteUrl') throw invalid(`${field} cannot be null; leave it out to keep it as it is`);
+    switch (field) {
+      case 'enableSignup':
+      case 'confirmEmail':
+        changes[field] = value as boolean;
+        break;
+      case 'accessTokenTtl':
+      case 'minPasswordLength': {
+        const [min, max] = AUTH_SETTING_LIMITS[field];
+        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+          throw invalid(`${field} must be a whole number from ${min} to ${max}`);
+        }
+        changes[field] = value as number;
+        break;
+      }
+      case 'siteUrl': {
+        const url = typeof value === 'string' ? value.trim() : null;
+        if (url && !isAllowedRedirectEntry(url, { globs: false })) {
+          throw invalid('siteUrl must be an absolute http(s) URL');
+        }
+        changes.siteUrl = url || null;
+        break;
+      }
+      case 'redirectUrls': {
+        const urls = [...new Set((value as string[]).map((url) => url.trim()))];
+        if (urls.length > AUTH_SETTING_LIMITS.redirectUrls) {
+          throw invalid(`redirectUrls may hold at most ${AUTH_SETTING_LIMITS.redirectUrls} URLs`);
+        }
+        const wrong = urls.find((url) => !isAllowedRedirectEntry(url));
+        if (wrong !== undefined) {
+          throw invalid(
+            `redirectUrls: ${JSON.stringify(wrong.slice(0, 200))} is not an absolute http(s) URL ` +
+              '(a * or ** may stand for parts of its path, not of its host)',
+          );
+        }
+        changes.redirectUrls = urls;
+        break;
+      }
+    }
+  }
+  return changes;
 }
 
 /** The auth API's input errors, as the control API's codes. */

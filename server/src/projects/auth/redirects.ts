@@ -13,6 +13,25 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+/**
+ * Whether an entry may go in the project's allowed redirect URLs: an absolute http(s) URL, where `*` and `**` may
+ * stand for parts of its path (and query), never for any of its scheme or host: `*` matches any character but `/`,
+ * so a glob in the host would also match `evil.example?.app.example` (a host of someone else's). With `globs: false`
+ * the same test for the site URL.
+ */
+export function isAllowedRedirectEntry(entry: string, { globs = true } = {}): boolean {
+  const parts = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(entry);
+  if (!parts || entry.length > 2048 || /[\s\u0000-\u001f\u007f\\]/.test(entry)) return false;
+  const [, , authority, rest] = parts;
+  if (authority.includes('*') || authority.includes('@') || (entry.includes('*') && (!globs || !rest.startsWith('/')))) {
+    return false;
+  }
+  // A glob stands for some text; what is left around it must still be a URL.
+  if (!URL.canParse(entry.replaceAll('*', 'x'))) return false;
+  const url = new URL(entry.replaceAll('*', 'x'));
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
 export function resolveRedirect(settings: AuthSettings, requested: string | undefined): string | undefined {
   if (requested && URL.canParse(requested)) {
     const allowed = settings.redirectUrls.some((entry) => entry === requested || globToRegExp(entry).test(requested));
