@@ -19,14 +19,19 @@ export async function registerConsole(app: FastifyInstance, dist = DIST) {
     );
     return;
   }
+  // Two routes, not a catch-all: a catch-all would also answer unknown paths of the project APIs, which have their
+  // own not-found answers.
   await app.register(fastifyStatic, {
     root: dist,
+    serve: false,
     setHeaders: (reply, path) =>
       reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
+  app.get('/assets/*', (request, reply) => reply.sendFile(`assets/${(request.params as { '*': string })['*']}`));
+  app.get('/', (_request, reply) => reply.sendFile('index.html'));
   app.setNotFoundHandler((request, reply) => {
     const page = request.method === 'GET' && !API_PATHS.test(request.url) && !/\.\w+$/.test(request.url.split('?')[0]!);
-    if (page) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    if (page) return reply.sendFile('index.html');
     throw new CanopyError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, 404);
   });
 }
