@@ -1,59 +1,58 @@
-import { createUniqueId, Show, splitProps, type JSX } from 'solid-js';
+import { createUniqueId, Show, splitProps, untrack, type JSX } from 'solid-js';
 
-type FieldProps = JSX.InputHTMLAttributes<HTMLInputElement> & {
-  label: string;
-  /** Said under the input, and tied to it for screen readers. */
-  error?: string;
-  hint?: string;
-  onValue?: (value: string) => void;
-};
+type Labelled = { label: string; error?: string; hint?: string; onValue?: (value: string) => void };
 
-/** A labelled input whose error is said beside it. */
-export function Field(props: FieldProps) {
-  const [own, rest] = splitProps(props, ['label', 'error', 'hint', 'onValue', 'id', 'class']);
-  const id = own.id ?? createUniqueId();
+/** A label, a control and its hint or error, tied together for screen readers. */
+function Frame(props: { id: string; label: string; error?: string; hint?: string; control: (aria: JSX.AriaAttributes) => JSX.Element }) {
+  // Getters, so the control is made once and only its attributes follow the error.
+  const aria: JSX.AriaAttributes = {
+    get 'aria-invalid'() {
+      return props.error ? 'true' : undefined;
+    },
+    get 'aria-describedby'() {
+      return props.error ? `${props.id}-error` : props.hint ? `${props.id}-hint` : undefined;
+    },
+  };
   return (
-    <div class={`field ${own.class ?? ''}`}>
-      <label for={id}>{own.label}</label>
-      <input
-        id={id}
-        aria-invalid={own.error ? 'true' : undefined}
-        aria-describedby={own.error ? `${id}-error` : own.hint ? `${id}-hint` : undefined}
-        onInput={(event) => own.onValue?.(event.currentTarget.value)}
-        {...rest}
-      />
-      <Show when={own.hint && !own.error}>
-        <p class="field-hint" id={`${id}-hint`}>{own.hint}</p>
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {untrack(() => props.control(aria))}
+      <Show when={props.hint && !props.error}>
+        <p class="field-hint" id={`${props.id}-hint`}>{props.hint}</p>
       </Show>
-      <Show when={own.error}>
-        <p class="field-error" id={`${id}-error`} role="alert">{own.error}</p>
+      <Show when={props.error}>
+        <p class="field-error" id={`${props.id}-error`} role="alert">{props.error}</p>
       </Show>
     </div>
   );
 }
 
-type SelectProps = JSX.SelectHTMLAttributes<HTMLSelectElement> & {
-  label: string;
-  options: { value: string; label: string }[];
-  error?: string;
-  onValue?: (value: string) => void;
-};
-
-export function Select(props: SelectProps) {
-  const [own, rest] = splitProps(props, ['label', 'options', 'error', 'onValue', 'id']);
+/** A labelled input whose error is said beside it. */
+export function Field(props: JSX.InputHTMLAttributes<HTMLInputElement> & Labelled) {
+  const [own, rest] = splitProps(props, ['label', 'error', 'hint', 'onValue', 'id']);
   const id = own.id ?? createUniqueId();
   return (
-    <div class="field">
-      <label for={id}>{own.label}</label>
-      <select id={id} onChange={(event) => own.onValue?.(event.currentTarget.value)} {...rest}>
-        {own.options.map((option) => (
-          <option value={option.value}>{option.label}</option>
-        ))}
-      </select>
-      <Show when={own.error}>
-        <p class="field-error" role="alert">{own.error}</p>
-      </Show>
-    </div>
+    <Frame id={id} label={own.label} error={own.error} hint={own.hint}
+      control={(aria) => <input id={id} {...aria} onInput={(event) => own.onValue?.(event.currentTarget.value)} {...rest} />}
+    />
+  );
+}
+
+export function Select(
+  props: JSX.SelectHTMLAttributes<HTMLSelectElement> & Labelled & { options: { value: string; label: string }[] },
+) {
+  const [own, rest] = splitProps(props, ['label', 'options', 'error', 'hint', 'onValue', 'id']);
+  const id = own.id ?? createUniqueId();
+  return (
+    <Frame id={id} label={own.label} error={own.error} hint={own.hint}
+      control={(aria) => (
+        <select id={id} {...aria} onChange={(event) => own.onValue?.(event.currentTarget.value)} {...rest}>
+          {own.options.map((option) => (
+            <option value={option.value}>{option.label}</option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -66,33 +65,13 @@ export function FormError(props: { message?: string }) {
   );
 }
 
-type TextAreaProps = JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & {
-  label: string;
-  error?: string;
-  hint?: string;
-  onValue?: (value: string) => void;
-};
-
-export function TextArea(props: TextAreaProps) {
+export function TextArea(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & Labelled) {
   const [own, rest] = splitProps(props, ['label', 'error', 'hint', 'onValue', 'id']);
   const id = own.id ?? createUniqueId();
   return (
-    <div class="field">
-      <label for={id}>{own.label}</label>
-      <textarea
-        id={id}
-        aria-invalid={own.error ? 'true' : undefined}
-        aria-describedby={own.error ? `${id}-error` : own.hint ? `${id}-hint` : undefined}
-        onInput={(event) => own.onValue?.(event.currentTarget.value)}
-        {...rest}
-      />
-      <Show when={own.hint && !own.error}>
-        <p class="field-hint" id={`${id}-hint`}>{own.hint}</p>
-      </Show>
-      <Show when={own.error}>
-        <p class="field-error" id={`${id}-error`} role="alert">{own.error}</p>
-      </Show>
-    </div>
+    <Frame id={id} label={own.label} error={own.error} hint={own.hint}
+      control={(aria) => <textarea id={id} {...aria} onInput={(event) => own.onValue?.(event.currentTarget.value)} {...rest} />}
+    />
   );
 }
 
