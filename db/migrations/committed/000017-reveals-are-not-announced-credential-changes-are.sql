@@ -1,0 +1,52 @@
+--! Previous: sha1:b0ccd9b6ff89242085a26f86b7b9a7bb013f303b
+--! Hash: sha1:adcbcc136a9e1a73a06e9109e82fb5c370abbd48
+--! Message: Reveals are not announced; credential changes are
+
+/*
+ * What consoles are told, and what they are not.
+ *
+ * Revealing a project's credentials is audited but not announced: it changes nothing, and an announcement makes
+ * every open console re-read what it shows (a console that reveals the keys again on each announcement would never
+ * stop). A change of the credentials themselves (a new JWT secret and keys, a new database password), done by the
+ * worker, is announced as `project.credentials_changed`, so consoles showing the old ones fetch the new ones.
+ */
+create or replace function app_private.audit(
+  action text,
+  target_type text,
+  target_id text,
+  organization_id uuid default null,
+  user_id uuid default null,
+  details jsonb default '{}'
+) returns void as $$
+begin
+  insert into app_public.audit_events (actor_id, organization_id, user_id, action, target_type, target_id, details, ip, user_agent)
+  values (
+    app_public.current_user_id(), organization_id, user_id, action, target_type, target_id, details,
+    nullif(pg_catalog.current_setting('canopy.client_ip', true), '')::inet,
+    left(nullif(pg_catalog.current_setting('canopy.user_agent', true), ''), 512)
+  );
+  if action like '%\_revealed' then
+    return;
+  end if;
+  if organization_id is not null then
+    perform pg_notify('canopy:organization:' || organization_id,
+      json_build_object('action', action, 'targetType', target_type, 'organizationId', organization_id)::text);
+  end if;
+  if user_id is not null then
+    perform pg_notify('canopy:user:' || user_id,
+      json_build_object('action', action, 'targetType', target_type, 'organizationId', organization_id)::text);
+  end if;
+end;
+$$ language plpgsql volatile security definer set search_path to pg_catalog, public, pg_temp;
+
+create or replace function app_private.tg_project_secrets__announce_change() returns trigger as $$
+begin
+  perform pg_notify('canopy:organization:' || p.organization_id,
+    json_build_object('action', 'project.credentials_changed', 'targetType', 'project', 'organizationId', p.organization_id)::text)
+  from app_public.projects p where p.id = new.project_id;
+  return null;
+end;
+$$ language plpgsql volatile security definer set search_path to pg_catalog, public, pg_temp;
+drop trigger if exists _910_announce_change on app_private.project_secrets;
+create trigger _910_announce_change after update of jwt_secret_sealed, owner_password_sealed on app_private.project_secrets
+  for each row execute procedure app_private.tg_project_secrets__announce_change();
