@@ -1,10 +1,10 @@
 /**
  * Who is signed in. The session itself is an httpOnly cookie the console never sees; `currentUser` says whose it is.
  */
-import { createQuery, useClient } from '@urql/solid';
+import { useClient } from '@urql/solid';
 import { createContext, useContext, type Accessor, type ParentProps } from 'solid-js';
 import { reconnect } from './graphql/client.ts';
-import { followCurrentUser } from './graphql/live.ts';
+import { createLiveQuery, followCurrentUser } from './graphql/live.ts';
 
 export interface CurrentUser {
   id: string;
@@ -33,7 +33,8 @@ const SessionContext = createContext<Session>();
 
 export function SessionProvider(props: ParentProps) {
   const client = useClient();
-  const [result] = createQuery<{ currentUser: CurrentUser | null }>({ query: CURRENT_USER, requestPolicy: 'network-only' });
+  // Live, so a role another member changes is the role every page goes by.
+  const [result] = createLiveQuery<{ currentUser: CurrentUser | null }>({ query: CURRENT_USER, requestPolicy: 'network-only' });
   const user = () => result.data?.currentUser;
   followCurrentUser(() => !!user());
   const session: Session = {
@@ -42,8 +43,9 @@ export function SessionProvider(props: ParentProps) {
     error: () => !!result.error && result.data === undefined,
     // urql hands the answer to every query with the same document, so the one above sees it too.
     reload: async () => {
-      reconnect();
-      await client.query(CURRENT_USER, {}, { requestPolicy: 'network-only' }).toPromise();
+      const before = user()?.id;
+      const answer = await client.query(CURRENT_USER, {}, { requestPolicy: 'network-only' }).toPromise();
+      if (answer.data?.currentUser?.id !== before) reconnect();
     },
   };
   return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>;

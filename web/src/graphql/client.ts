@@ -4,9 +4,17 @@
  */
 import { Client, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
+import { refreshLiveQueries } from './live.ts';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-const ws = createWsClient({ url: wsUrl, lazy: true, retryAttempts: Infinity });
+let connections = 0;
+const ws = createWsClient({
+  url: wsUrl,
+  lazy: true,
+  retryAttempts: Infinity,
+  // Events sent while the socket was down are lost: after a reconnect, read everything on screen again.
+  on: { connected: () => connections++ > 0 && refreshLiveQueries() },
+});
 
 export const client = new Client({
   url: '/graphql',
@@ -23,7 +31,7 @@ export const client = new Client({
   ],
 });
 
-/** A session change (sign in, sign out) must not keep the previous person's socket. */
+/** Another person signed in (or nobody is): the socket carries the session it was opened with, so open a new one. */
 export function reconnect() {
   ws.terminate();
 }

@@ -7,6 +7,13 @@ import type { AnyVariables } from '@urql/core';
 import { createEffect, createSignal, on, type Accessor } from 'solid-js';
 
 const [revision, setRevision] = createSignal(0);
+/** The newest organization event, for pages that act on one kind (re-reading credentials after they changed). */
+const [lastEvent, setLastEvent] = createSignal<OrganizationEvent | undefined>(undefined, { equals: false });
+
+interface OrganizationEvent {
+  action: string;
+  targetType: string;
+}
 
 /** Re-fetches every live query on screen (after a change whose event may come later, or not at all). */
 export const refreshLiveQueries = () => setRevision((n) => n + 1);
@@ -29,7 +36,16 @@ export function followOrganization(organizationId: Accessor<string | undefined>)
     query: ORGANIZATION_EVENTS,
     variables: () => ({ organizationId: organizationId() ?? '' }),
     pause: () => !organizationId(),
-  }, (_previous, _event) => refreshLiveQueries());
+  }, (_previous, data: { organizationEvents: OrganizationEvent }) => {
+    setLastEvent(data.organizationEvents);
+    refreshLiveQueries();
+    return data;
+  });
+}
+
+/** Runs `react` when one of `actions` happens in the organization on screen (`project.credentials_changed`, …). */
+export function onOrganizationEvent(actions: string[], react: () => void) {
+  createEffect(on(lastEvent, (event) => event && actions.includes(event.action) && react(), { defer: true }));
 }
 
 /** Follows the signed-in user's own changes (memberships, invitations, sessions). */

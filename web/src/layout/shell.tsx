@@ -83,7 +83,11 @@ function OrganizationSwitcher(props: { current?: string }) {
         <Show when={!current()}>
           <option value="">Choose…</option>
         </Show>
-        <For each={organizations()}>{(organization) => <option value={organization.slug}>{organization.name}</option>}</For>
+        <For each={organizations()}>
+          {(organization) => (
+            <option value={organization.slug} selected={organization.slug === current()}>{organization.name}</option>
+          )}
+        </For>
         <option value="+">+ New organization</option>
       </select>
     </div>

@@ -47,8 +47,9 @@ export function Select(
     <Frame id={id} label={own.label} error={own.error} hint={own.hint}
       control={(aria) => (
         <select id={id} {...aria} onChange={(event) => own.onValue?.(event.currentTarget.value)} {...rest}>
+          {/* `selected` on the option: a select's own value is set before its options exist, and would be lost. */}
           {own.options.map((option) => (
-            <option value={option.value}>{option.label}</option>
+            <option value={option.value} selected={option.value === rest.value}>{option.label}</option>
           ))}
         </select>
       )}
