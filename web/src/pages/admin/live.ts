@@ -1,0 +1,44 @@
+/**
+ * Platform-wide lists have no event stream (organization events reach only an organization's members), so the admin
+ * pages poll: every few seconds while the tab is visible, and at once when it becomes visible again.
+ */
+import type { CombinedError } from '@urql/core';
+import { createMemo, onCleanup, type Accessor } from 'solid-js';
+
+export function createPolling(refetch: () => void, intervalMs: number, busy: Accessor<boolean> = () => false) {
+  const tick = () => {
+    if (document.visibilityState === 'visible' && !busy()) refetch();
+  };
+  const timer = setInterval(tick, intervalMs);
+  document.addEventListener('visibilitychange', tick);
+  onCleanup(() => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', tick);
+  });
+}
+
+export interface QueryResult<Data> {
+  data?: Data;
+  error?: CombinedError;
+  fetching: boolean;
+}
+
+/**
+ * The query's result, but keeping the last data while new variables load ("Show more", another state): the table
+ * stays on screen instead of flashing to a spinner.
+ */
+export function keepPrevious<Data>(result: QueryResult<Data>): QueryResult<Data> {
+  let last: Data | undefined;
+  const data = createMemo(() => (last = result.data ?? last));
+  return {
+    get data() {
+      return data();
+    },
+    get error() {
+      return result.error;
+    },
+    get fetching() {
+      return result.fetching;
+    },
+  };
+}
