@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { CanopyError } from './errors.ts';
@@ -19,19 +20,22 @@ export async function registerConsole(app: FastifyInstance, dist = DIST) {
     );
     return;
   }
-  // Two routes, not a catch-all: a catch-all would also answer unknown paths of the project APIs, which have their
-  // own not-found answers.
-  await app.register(fastifyStatic, {
-    root: dist,
-    serve: false,
-    setHeaders: (reply, path) =>
-      reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
-  });
-  app.get('/assets/*', (request, reply) => reply.sendFile(`assets/${(request.params as { '*': string })['*']}`));
-  app.get('/', (_request, reply) => reply.sendFile('index.html'));
-  app.setNotFoundHandler((request, reply) => {
-    const page = request.method === 'GET' && !API_PATHS.test(request.url) && !/\.\w+$/.test(request.url.split('?')[0]!);
-    if (page) return reply.sendFile('index.html');
-    throw new CanopyError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, 404);
+  // In a scope of its own: its files are compressed (the APIs' answers are not, here), and two routes, not a
+  // catch-all, which would also answer unknown paths of the project APIs that have their own not-found answers.
+  await app.register(async (scope) => {
+    await scope.register(compress);
+    await scope.register(fastifyStatic, {
+      root: dist,
+      serve: false,
+      setHeaders: (reply, path) =>
+        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+    scope.get('/assets/*', (request, reply) => reply.sendFile(`assets/${(request.params as { '*': string })['*']}`));
+    scope.get('/', (_request, reply) => reply.sendFile('index.html'));
+    scope.setNotFoundHandler((request, reply) => {
+      const page = request.method === 'GET' && !API_PATHS.test(request.url) && !/\.\w+$/.test(request.url.split('?')[0]!);
+      if (page) return reply.sendFile('index.html');
+      throw new CanopyError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, 404);
+    });
   });
 }

@@ -3,6 +3,7 @@ import { Provider } from '@urql/solid';
 import { render } from 'solid-js/web';
 import { Routes } from './routes.tsx';
 import { client } from './graphql/client.ts';
+import { OrganizationEvents } from './graphql/live.ts';
 import { SessionProvider } from './session.tsx';
 import './ui/theme.css';
 
@@ -10,6 +11,7 @@ render(
   () => (
     <Provider value={client}>
       <SessionProvider>
+        <OrganizationEvents />
         <Routes />
       </SessionProvider>
     </Provider>

@@ -2,7 +2,7 @@
  * Every page of the console by URL. Organizations by slug, projects by ref; the heavier pages load on first visit.
  */
 import { Navigate, Route, Router, useLocation, type RouteSectionProps } from '@solidjs/router';
-import { lazy, Match, Switch } from 'solid-js';
+import { ErrorBoundary, lazy, Match, Switch } from 'solid-js';
 import { OrganizationLayout } from './layout/organization.tsx';
 import { ProjectLayout } from './layout/project.tsx';
 import { Home } from './pages/home.tsx';
@@ -43,7 +43,16 @@ function SignedIn(props: RouteSectionProps) {
       <Match when={!session.user()}>
         <Navigate href={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} />
       </Match>
-      <Match when={session.user()}>{props.children}</Match>
+      <Match when={session.user()}>
+        {/* A page that fails to load (its file is gone after an update) or to render says so, instead of a blank page. */}
+        <ErrorBoundary
+          fallback={() => (
+            <ErrorState message="This page could not be shown. Canopy may have been updated: reload to get the new version." onRetry={() => window.location.reload()} />
+          )}
+        >
+          {props.children}
+        </ErrorBoundary>
+      </Match>
     </Switch>
   );
 }

@@ -12,6 +12,8 @@ const ws = createWsClient({
   url: wsUrl,
   lazy: true,
   retryAttempts: Infinity,
+  // The first retry at once (a reconnect() for a new session should not wait), then backing off up to 10 s.
+  retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retries === 0 ? 0 : Math.min(1000 * 2 ** retries, 10_000))),
   // Events sent while the socket was down are lost: after a reconnect, read everything on screen again.
   on: { connected: () => connections++ > 0 && refreshLiveQueries() },
 });

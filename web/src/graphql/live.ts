@@ -18,10 +18,19 @@ interface OrganizationEvent {
 /** Re-fetches every live query on screen (after a change whose event may come later, or not at all). */
 export const refreshLiveQueries = () => setRevision((n) => n + 1);
 
-/** A query that re-fetches from the server whenever something changes. */
+/**
+ * A query that re-fetches from the server whenever something changes. urql drops a re-fetch asked for while the
+ * same query is in flight, so a change that comes then is read once that answer is in (or it would be missed).
+ */
 export function createLiveQuery<Data = any, Variables extends AnyVariables = AnyVariables>(args: CreateQueryArgs<Data, Variables>) {
   const [result, refetch] = createQuery<Data, Variables>({ requestPolicy: 'cache-and-network', ...args });
-  createEffect(on(revision, () => refetch({ requestPolicy: 'network-only' }), { defer: true }));
+  let stale = false;
+  const reread = () => {
+    stale = result.fetching;
+    if (!stale) refetch({ requestPolicy: 'network-only' });
+  };
+  createEffect(on(revision, reread, { defer: true }));
+  createEffect(on(() => result.fetching, (fetching) => !fetching && stale && reread(), { defer: true }));
   return [result, refetch] as const;
 }
 
@@ -30,17 +39,31 @@ const ORGANIZATION_EVENTS = `subscription OrganizationEvents($organizationId: UU
 }`;
 const USER_EVENTS = `subscription CurrentUserEvents { currentUserEvents { action targetType } }`;
 
-/** Follows one organization's changes while its pages are open. */
+const [followed, setFollowed] = createSignal<string>();
+
+/**
+ * Follows an organization's changes while its pages (or its projects' pages) are open. The subscription itself lives
+ * in `OrganizationEvents`, above the routes, so moving between pages of one organization never restarts it (events
+ * sent while a subscription restarts are lost).
+ */
 export function followOrganization(organizationId: Accessor<string | undefined>) {
-  createSubscription({
-    query: ORGANIZATION_EVENTS,
-    variables: () => ({ organizationId: organizationId() ?? '' }),
-    pause: () => !organizationId(),
-  }, (_previous, data: { organizationEvents: OrganizationEvent }) => {
-    setLastEvent(data.organizationEvents);
-    refreshLiveQueries();
-    return data;
-  });
+  createEffect(() => organizationId() && setFollowed(organizationId()));
+}
+
+export function OrganizationEvents() {
+  createSubscription(
+    {
+      query: ORGANIZATION_EVENTS,
+      variables: () => ({ organizationId: followed() ?? '' }),
+      pause: () => !followed(),
+    },
+    (_previous, data: { organizationEvents: OrganizationEvent }) => {
+      setLastEvent(data.organizationEvents);
+      refreshLiveQueries();
+      return data;
+    },
+  );
+  return null;
 }
 
 /** Runs `react` when one of `actions` happens in the organization on screen (`project.credentials_changed`, …). */
