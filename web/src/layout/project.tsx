@@ -15,11 +15,14 @@ export interface Project {
   name: string;
   status: ProjectStatus;
   statusReason: string | null;
-  /** Provisioning steps done, each with when: { database: "2026-…", roles: "…" }. */
-  steps: Record<string, string>;
+  /** Provisioning steps done, in order, each with when. */
+  steps: { step: string; at: string }[];
   createdAt: string;
   organization: { id: string; slug: string; name: string };
 }
+
+/** The statuses in which a job is working on the project. */
+export const BUSY: ProjectStatus[] = ['provisioning', 'pausing', 'resuming', 'deleting'];
 
 export const PROJECT_FIELDS = `id ref name status statusReason steps createdAt organization { id slug name }`;
 

@@ -80,11 +80,20 @@ export function Checkbox(props: { label: string; checked: boolean; onChange: (ch
   const id = createUniqueId();
   return (
     <div class="checkbox">
-      <input id={id} type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(event) => props.onChange(event.currentTarget.checked)} />
-      <label for={id}>{props.label}</label>
-      <Show when={props.hint}>
-        <span class="field-hint">{props.hint}</span>
-      </Show>
+      <input
+        id={id}
+        type="checkbox"
+        checked={props.checked}
+        disabled={props.disabled}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        onChange={(event) => props.onChange(event.currentTarget.checked)}
+      />
+      <div>
+        <label for={id}>{props.label}</label>
+        <Show when={props.hint}>
+          <p class="field-hint" id={`${id}-hint`}>{props.hint}</p>
+        </Show>
+      </div>
     </div>
   );
 }

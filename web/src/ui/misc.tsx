@@ -68,15 +68,23 @@ export function CopyButton(props: { value: string; label?: string }) {
   );
 }
 
-/** A secret shown as dots until asked for; copyable either way. */
+/** A value with a copy button; `label` names it for screen readers ("API URL"). */
+export function Value(props: { value: string; label: string }) {
+  return (
+    <div class="value">
+      <code aria-label={props.label} title={props.value}>{props.value}</code>
+      <CopyButton value={props.value} label={`Copy ${props.label}`} />
+    </div>
+  );
+}
+
+/** A secret shown as dots until revealed, copyable either way; its buttons name it ("Reveal JWT secret"). */
 export function Secret(props: { value: string; label: string }) {
   const [shown, setShown] = createSignal(false);
   return (
-    <div class="secret">
-      <code class="secret-value" aria-label={props.label}>
-        {shown() ? props.value : '•'.repeat(24)}
-      </code>
-      <Button variant="ghost" onClick={() => setShown(!shown())} aria-pressed={shown()}>
+    <div class="value">
+      <code aria-label={props.label}>{shown() ? props.value : '•'.repeat(24)}</code>
+      <Button variant="ghost" onClick={() => setShown(!shown())} aria-pressed={shown()} aria-label={`${shown() ? 'Hide' : 'Reveal'} ${props.label}`}>
         {shown() ? 'Hide' : 'Reveal'}
       </Button>
       <CopyButton value={props.value} label={`Copy ${props.label}`} />

@@ -128,7 +128,7 @@ function NewTokenDialog(props: { token: string | undefined; onClose: () => void 
           password manager or your script’s secrets. If you lose it, revoke it and create another.
         </p>
         <div class="secret">
-          <input class="secret-value token-value" readOnly value={props.token ?? ''} aria-label="New token" onFocus={(event) => event.currentTarget.select()} />
+          <input class="token-value" readOnly value={props.token ?? ''} aria-label="New token" onFocus={(event) => event.currentTarget.select()} />
           <CopyButton value={props.token ?? ''} label="Copy token" />
         </div>
       </div>

@@ -7,7 +7,7 @@ import { createEffect, createSignal, Match, on, Show, Switch } from 'solid-js';
 import { onOrganizationEvent } from '../../graphql/live.ts';
 import { useProject } from '../../layout/project.tsx';
 import { Select } from '../../ui/field.tsx';
-import { CopyButton, PageHeader, Secret, Section } from '../../ui/misc.tsx';
+import { PageHeader, Secret, Section, Value } from '../../ui/misc.tsx';
 import { Empty, Loading, QueryState } from '../../ui/states.tsx';
 import { Examples } from './api/examples.tsx';
 import { Explorer, parseVariables } from './api/explorer.tsx';
@@ -104,18 +104,12 @@ function ApiPage(props: { credentials: Credentials; onReloadKeys: () => void }) 
       <Section title="Connect" description="The endpoint, and the key every request carries.">
         <div class="api-connect">
           <div class="field api-wide">
-            <span class="api-label" id="api-graphql-endpoint">GraphQL endpoint</span>
-            <div class="secret">
-              <code class="secret-value" aria-labelledby="api-graphql-endpoint">{props.credentials.apiUrl}/graphql/v1</code>
-              <CopyButton value={`${props.credentials.apiUrl}/graphql/v1`} label="Copy GraphQL endpoint" />
-            </div>
+            <span class="api-label">GraphQL endpoint</span>
+            <Value value={`${props.credentials.apiUrl}/graphql/v1`} label="GraphQL endpoint" />
           </div>
           <div class="field api-wide">
-            <span class="api-label" id="api-url">API URL (for supabase-js)</span>
-            <div class="secret">
-              <code class="secret-value" aria-labelledby="api-url">{props.credentials.apiUrl}</code>
-              <CopyButton value={props.credentials.apiUrl} label="Copy API URL" />
-            </div>
+            <span class="api-label">API URL (for supabase-js)</span>
+            <Value value={props.credentials.apiUrl} label="API URL" />
           </div>
           <Select
             label="API key"

@@ -1,0 +1,77 @@
+/** A signed URL for one file, valid for a chosen time; and a public bucket's plain URL. */
+import { useClient } from '@urql/solid';
+import { createSignal, Show } from 'solid-js';
+import { Button } from '../../../ui/button.tsx';
+import { Dialog } from '../../../ui/dialog.tsx';
+import { FormError, Select } from '../../../ui/field.tsx';
+import { CopyButton } from '../../../ui/misc.tsx';
+import { encodeObjectPath } from '../../../project-api.ts';
+import { signedUrl } from './scope.ts';
+
+const EXPIRIES = [
+  { value: '3600', label: '1 hour' },
+  { value: '86400', label: '1 day' },
+  { value: '604800', label: '1 week' },
+];
+
+export function ShareDialog(props: { projectId: string; projectRef: string; bucket: string; public: boolean; path?: string; onClose: () => void }) {
+  const client = useClient();
+  const [expiry, setExpiry] = createSignal('3600');
+  const [url, setUrl] = createSignal<string>();
+  const [error, setError] = createSignal<string>();
+  const [pending, setPending] = createSignal(false);
+  const close = () => {
+    setUrl(undefined);
+    setError(undefined);
+    props.onClose();
+  };
+  const create = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setPending(true);
+    setError(undefined);
+    try {
+      setUrl(await signedUrl(client, { projectId: props.projectId, bucket: props.bucket, path: props.path!, expiresIn: Number(expiry()) }));
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setPending(false);
+    }
+  };
+  const publicUrl = () =>
+    `${location.origin}/p/${props.projectRef}/storage/v1/object/public/${encodeURIComponent(props.bucket)}/${encodeObjectPath(props.path ?? '')}`;
+  return (
+    <Dialog open={!!props.path} title="Share a file" onClose={close}>
+      <p class="muted" style={{ 'margin-bottom': '12px', 'overflow-wrap': 'anywhere' }}>{props.path}</p>
+      <Show when={props.public}>
+        <div class="field">
+          <span class="field-label">Public URL (this bucket is public)</span>
+          <div class="value">
+            <code>{publicUrl()}</code>
+            <CopyButton value={publicUrl()} label="Copy public URL" />
+          </div>
+        </div>
+      </Show>
+      <form onSubmit={create} novalidate>
+        <div class="field-row" style={{ 'align-items': 'flex-end' }}>
+          <Select label="Expires in" value={expiry()} onValue={(value) => { setExpiry(value); setUrl(undefined); }} options={EXPIRIES} />
+          <Button type="submit" pending={pending()} style={{ 'margin-bottom': '12px' }}>Create signed URL</Button>
+        </div>
+        <FormError message={error()} />
+      </form>
+      <Show when={url()}>
+        {(value) => (
+          <div class="field">
+            <span class="field-label">Signed URL</span>
+            <div class="value">
+              <code aria-label="Signed URL">{value()}</code>
+              <CopyButton value={value()} label="Copy signed URL" />
+            </div>
+          </div>
+        )}
+      </Show>
+      <div class="dialog-actions">
+        <Button onClick={close}>Done</Button>
+      </div>
+    </Dialog>
+  );
+}
