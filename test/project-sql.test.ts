@@ -6,7 +6,7 @@
 import test from 'ava';
 import pg from 'pg';
 import { type SignedInUser, signUp } from './support/client.ts';
-import { newOrganization, type Organization, waitFor } from './support/org-fixtures.ts';
+import { newOrganization, type Organization, subscribe, subscriptionClient, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
 
@@ -387,4 +387,24 @@ test('saved queries cannot be given to someone else, and leave with their owner\
     leaver.userId,
   ]);
   t.is((await leaver.client.data(LIST_SAVED, { projectId: project.id })).projectSqlQueries.totalCount, 0);
+});
+
+test('SQL that writes is announced to the organization’s consoles as project.data_changed; SQL that reads is not', async (t) => {
+  await run(developer, 'create table if not exists announced (id int)');
+  const client = await subscriptionClient(platform, reader.token);
+  t.teardown(() => client.dispose());
+  const events = subscribe(client, `subscription ($id: UUID!) { organizationEvents(organizationId: $id) { action } }`, { id: org.id });
+  t.teardown(() => events.stop());
+  const actions = () => events.results.map((result) => result.data?.organizationEvents?.action);
+
+  // The subscription starts listening asynchronously: write until the first announcement arrives.
+  await waitFor('the first announcement', async () => {
+    await run(developer, 'insert into announced values (1)');
+    return actions().includes('project.data_changed');
+  });
+  events.results.length = 0;
+  await run(developer, 'select * from announced; show search_path');
+  await run(developer, 'insert into announced values (2)');
+  await waitFor('the second write’s announcement', async () => actions().length > 0);
+  t.deepEqual(actions(), ['project.data_changed'], 'the read between the writes was not announced');
 });

@@ -78,4 +78,12 @@ export class ProjectDataAccess {
       ]),
     );
   }
+
+  /** Tells the organization's open consoles (organizationEvents) that something changed; not an audit entry. */
+  async announce(project: AuthorizedProject, action: string) {
+    await this.owner.query(`select pg_notify('canopy:organization:' || $1, $2)`, [
+      project.organizationId,
+      JSON.stringify({ action, targetType: 'project', organizationId: project.organizationId }),
+    ]);
+  }
 }

@@ -135,6 +135,9 @@ export class ProjectOwnerPools {
   }
 }
 
+/** Commands that change nothing (a function called by SELECT, or SELECT INTO, may still write: not announced). */
+const READ_COMMANDS = new Set(['SELECT', 'SHOW', 'EXPLAIN', 'FETCH', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SET', 'RESET', 'DISCARD']);
+
 /** Runs members' SQL in their projects' databases (owners, administrators and developers), audited. */
 export class ProjectSqlService {
   constructor(
@@ -185,7 +188,10 @@ export class ProjectSqlService {
       const error = run.error ? sqlError(run.error, query, run.overdue) : null;
       healthy = !run.overdue && (await resetSession(client));
       const typeNames = await this.typeNames(healthy ? client : undefined, owner, run.typeIds());
-      return { results: run.results(typeNames), error, durationMs };
+      const results = run.results(typeNames);
+      // Open consoles read the project's data again after a write, not after a read (which would wake them all).
+      if (results.some((result) => !READ_COMMANDS.has(result.command))) await this.access.announce(project, 'project.data_changed');
+      return { results, error, durationMs };
     } catch (error) {
       healthy = false;
       throw error;

@@ -1,14 +1,16 @@
 --! Previous: sha1:b0ccd9b6ff89242085a26f86b7b9a7bb013f303b
---! Hash: sha1:adcbcc136a9e1a73a06e9109e82fb5c370abbd48
---! Message: Reveals are not announced; credential changes are
+--! Hash: sha1:61d40a937a40042c907bc7155bca13358b507fd8
+--! Message: Reads are not announced; changes of credentials and of project data are
 
 /*
  * What consoles are told, and what they are not.
  *
- * Revealing a project's credentials is audited but not announced: it changes nothing, and an announcement makes
- * every open console re-read what it shows (a console that reveals the keys again on each announcement would never
- * stop). A change of the credentials themselves (a new JWT secret and keys, a new database password), done by the
- * worker, is announced as `project.credentials_changed`, so consoles showing the old ones fetch the new ones.
+ * Revealing a project's credentials, and running SQL in its database, are audited but not announced: an
+ * announcement makes every open console re-read what it shows, and a console that reveals the keys again (or runs
+ * its SQL again) on each announcement would never stop. Announced instead, without an audit entry: a change of the
+ * credentials themselves (a new JWT secret and keys, a new database password, done by the worker) as
+ * `project.credentials_changed`, and SQL that wrote to a project's database, after it ran, as
+ * `project.data_changed` (server/src/projects/sql.ts).
  */
 create or replace function app_private.audit(
   action text,
@@ -25,7 +27,7 @@ begin
     nullif(pg_catalog.current_setting('canopy.client_ip', true), '')::inet,
     left(nullif(pg_catalog.current_setting('canopy.user_agent', true), ''), 512)
   );
-  if action like '%\_revealed' then
+  if action like '%\_revealed' or action = 'project.sql_executed' then
     return;
   end if;
   if organization_id is not null then
