@@ -1,5 +1,5 @@
 --! Previous: sha1:b0ccd9b6ff89242085a26f86b7b9a7bb013f303b
---! Hash: sha1:61d40a937a40042c907bc7155bca13358b507fd8
+--! Hash: sha1:712ff01c4fc4cf9b83a7c9341564d16d0731c778
 --! Message: Reads are not announced; changes of credentials and of project data are
 
 /*
@@ -41,7 +41,7 @@ begin
 end;
 $$ language plpgsql volatile security definer set search_path to pg_catalog, public, pg_temp;
 
-create or replace function app_private.tg_project_secrets__announce_change() returns trigger as $$
+create or replace function app_private.tg_project_secrets__announce_to_consoles() returns trigger as $$
 begin
   perform pg_notify('canopy:organization:' || p.organization_id,
     json_build_object('action', 'project.credentials_changed', 'targetType', 'project', 'organizationId', p.organization_id)::text)
@@ -49,6 +49,6 @@ begin
   return null;
 end;
 $$ language plpgsql volatile security definer set search_path to pg_catalog, public, pg_temp;
-drop trigger if exists _910_announce_change on app_private.project_secrets;
-create trigger _910_announce_change after update of jwt_secret_sealed, owner_password_sealed on app_private.project_secrets
-  for each row execute procedure app_private.tg_project_secrets__announce_change();
+drop trigger if exists _910_announce_to_consoles on app_private.project_secrets;
+create trigger _910_announce_to_consoles after update of jwt_secret_sealed, owner_password_sealed on app_private.project_secrets
+  for each row execute procedure app_private.tg_project_secrets__announce_to_consoles();
