@@ -1213,6 +1213,22 @@ for (const caller of CALLERS) {
   });
 }
 
+/** The audit log filtered in the database follows the log's own policy: managers of A and platform admins see A's. */
+for (const caller of CALLERS) {
+  const sees = ['owner', 'administrator', 'platformAdmin'].includes(caller);
+  test(`GraphQL: ${WHO[caller]} ${sees ? 'sees' : 'sees nothing of'} A's audit log through organizationAuditEvents, and nothing of B's unless a platform admin`, async (t) => {
+    const query = `query ($a: UUID!, $b: UUID!) {
+      a: organizationAuditEvents(organizationId: $a, action: "organization.") { totalCount nodes { organizationId action } }
+      b: organizationAuditEvents(organizationId: $b) { totalCount }
+    }`;
+    const { data, errors } = await clientOf(caller).request(query, { a: fixture.A.id, b: fixture.B.id });
+    t.falsy(errors);
+    t.is(data.a.totalCount > 0, sees);
+    t.true(data.a.nodes.every((event: { organizationId: string; action: string }) => event.organizationId === fixture.A.id && event.action.startsWith('organization.')));
+    t.is(data.b.totalCount > 0, caller === 'platformAdmin');
+  });
+}
+
 /** The worker queue and the data clusters are for platform admins (more in platform-admin.test.ts). */
 for (const caller of CALLERS) {
   const refusal = caller === 'platformAdmin' ? undefined : caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
@@ -1245,7 +1261,7 @@ const IDENTITY_HELPERS = [
   'current_user_member_organization_ids',
 ];
 /** Queries matrixed above, by hand. */
-const MATRIXED_QUERIES = ['organization_invitation_by_token', 'cluster_names'];
+const MATRIXED_QUERIES = ['organization_invitation_by_token', 'cluster_names', 'organization_audit_events'];
 
 /**
  * Every field of the control API, and the test that proves who may use it on whose data. Table-backed lists and
@@ -1266,6 +1282,7 @@ const FIELD_TESTS: Record<string, string> = {
   ),
   clusterNames: THIS_FILE,
   organizationInvitationByToken: THIS_FILE,
+  organizationAuditEvents: THIS_FILE,
   projectCredentials: 'projects.test.ts',
   projectUsers: 'project-users.test.ts',
   projectStorageUsage: 'project-storage.test.ts',

@@ -195,6 +195,33 @@ test('owners and administrators rename an organization and change its slug, and 
   t.false('ref' in second.details.changes);
 });
 
+test('the audit log is filtered by action (or its start), actor and time, newest first, a page at a time', async (t) => {
+  const { organization, owner, admin } = await team();
+  await owner.client.data(UPDATE, { id: organization.id, patch: { name: 'First rename' } });
+  const between = new Date().toISOString();
+  await admin.client.data(UPDATE, { id: organization.id, patch: { name: 'Second rename' } });
+  const filtered = async (filters: { action?: string; actor?: string; after?: string; before?: string; first?: number; offset?: number }) =>
+    (
+      await owner.client.data(
+        `query ($id: UUID!, $action: String, $actor: UUID, $after: Datetime, $before: Datetime, $first: Int, $offset: Int) {
+          organizationAuditEvents(organizationId: $id, action: $action, actorId: $actor, occurredAfter: $after,
+            occurredBefore: $before, first: $first, offset: $offset) { totalCount nodes { action actorId details } }
+        }`,
+        { id: organization.id, ...filters },
+      )
+    ).organizationAuditEvents;
+
+  const updates = await filtered({ action: 'organization.updated' });
+  t.is(updates.totalCount, 2);
+  t.deepEqual(updates.nodes.map((event: { details: { changes: { name: { to: string } } } }) => event.details.changes.name.to), ['Second rename', 'First rename']);
+  t.true((await filtered({ action: 'organization.' })).nodes.every((event: { action: string }) => event.action.startsWith('organization.')));
+  t.is((await filtered({ action: 'organization.updated', actor: admin.userId })).totalCount, 1);
+  t.is((await filtered({ action: 'organization.updated', after: between })).nodes[0].actorId, admin.userId);
+  t.is((await filtered({ action: 'organization.updated', before: between })).nodes[0].actorId, owner.userId);
+  t.like(await filtered({ action: 'organization.updated', first: 1, offset: 1 }), { totalCount: 2, nodes: [{ actorId: owner.userId }] });
+  t.is((await filtered({ action: 'nothing.' })).totalCount, 0);
+});
+
 test('developers and read-only members cannot rename an organization or change its slug', async (t) => {
   const { organization, developer, readOnly, outsider } = await team();
   for (const user of [developer, readOnly, outsider]) {

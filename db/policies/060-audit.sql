@@ -9,3 +9,5 @@ create policy select_visible on app_public.audit_events for select using (
 );
 revoke all on app_public.audit_events from canopy_visitor, canopy_anonymous;
 grant select on app_public.audit_events to canopy_visitor, canopy_anonymous;
+grant execute on function app_public.organization_audit_events(uuid, text, uuid, timestamptz, timestamptz)
+  to canopy_visitor, canopy_anonymous;

@@ -1,26 +1,22 @@
 /**
- * `/org/:slug/audit`: who changed what in the organization, newest first. The newest page is live; older pages are
- * added on demand. The log only grows, so everything loaded stays valid and new events join at the top.
+ * `/org/:slug/audit`: who changed what in the organization, newest first, filtered in the database by kind of
+ * action, actor and days. Live: new events join at the top; "Load older events" asks for a longer page.
  */
-import { useClient } from '@urql/solid';
-import { createEffect, createMemo, createSignal, Show } from 'solid-js';
+import { createMemo, createSignal, Show } from 'solid-js';
 import { errorMessage } from '../../graphql/client.ts';
 import { createLiveQuery } from '../../graphql/live.ts';
 import { canManage, useOrganization } from '../../layout/organization.tsx';
 import { useSession } from '../../session.tsx';
 import { Button } from '../../ui/button.tsx';
-import { FormError } from '../../ui/field.tsx';
 import { PageHeader, Section } from '../../ui/misc.tsx';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
 import {
   AUDIT_EVENTS,
+  filterVariables,
   hasFilters,
-  matches,
-  newestFirst,
   NO_FILTERS,
   PAGE_SIZE,
   TEAMMATES,
-  type AuditEvent,
   type AuditPage,
   type Filters,
   type Teammate,
@@ -57,46 +53,23 @@ export function AuditLog() {
   );
 }
 
-interface Loaded {
-  event: AuditEvent;
-  cursor: string;
-}
-
 function AuditEvents(props: { organizationId: string }) {
-  const client = useClient();
-  const [newest, refetch] = createLiveQuery<AuditPage>({
+  const [filters, setFilters] = createSignal<Filters>(NO_FILTERS);
+  const [limit, setLimit] = createSignal(PAGE_SIZE);
+  const [page, refetch] = createLiveQuery<AuditPage>({
     query: AUDIT_EVENTS,
-    variables: () => ({ organizationId: props.organizationId, first: PAGE_SIZE }),
+    variables: () => ({ organizationId: props.organizationId, ...filterVariables(filters()), first: limit() }),
   });
   const [teammates] = createLiveQuery<{ organization: { organizationMemberships: { nodes: Teammate[] } } | null }>({
     query: TEAMMATES,
     variables: () => ({ organizationId: props.organizationId }),
   });
-  const [loaded, setLoaded] = createSignal(new Map<string, Loaded>());
-  const [olderDone, setOlderDone] = createSignal<boolean>();
-  const [loadingOlder, setLoadingOlder] = createSignal(false);
-  const [olderError, setOlderError] = createSignal<string>();
-  const [filters, setFilters] = createSignal<Filters>(NO_FILTERS);
-
-  const merge = (edges: { cursor: string; node: AuditEvent }[]) =>
-    setLoaded((previous) => {
-      const next = new Map(previous);
-      for (const edge of edges) next.set(edge.node.id, { event: edge.node, cursor: edge.cursor });
-      return next;
-    });
-
-  createEffect(() => {
-    const page = newest.data?.auditEvents;
-    if (page) merge(page.edges);
-  });
-
-  const sorted = createMemo(() => [...loaded().values()].sort((a, b) => newestFirst(a.event, b.event)));
-  const events = createMemo(() => sorted().map((entry) => entry.event));
-  const shown = createMemo(() => events().filter((event) => matches(event, filters())));
-  const total = () => newest.data?.auditEvents?.totalCount ?? 0;
-  // Until older pages are asked for, the newest page says whether there are more.
-  const hasOlder = () =>
-    olderDone() === undefined ? (newest.data?.auditEvents?.pageInfo.hasNextPage ?? false) : !olderDone();
+  const events = () => page.data?.organizationAuditEvents?.nodes ?? [];
+  const total = () => page.data?.organizationAuditEvents?.totalCount ?? 0;
+  const filter = (next: Filters) => {
+    setLimit(PAGE_SIZE);
+    setFilters(next);
+  };
 
   const emails = createMemo(() => {
     const map = new Map<string, string>();
@@ -105,71 +78,45 @@ function AuditEvents(props: { organizationId: string }) {
     }
     return map;
   });
-  const actions = createMemo(() => [...new Set(events().map((event) => event.action))].sort());
   const actors = createMemo(() =>
     [...emails().entries()].map(([id, email]) => ({ id, email })).sort((a, b) => a.email.localeCompare(b.email)),
   );
 
-  const loadOlder = async () => {
-    const oldest = sorted().at(-1);
-    if (!oldest) return;
-    setLoadingOlder(true);
-    setOlderError(undefined);
-    const result = await client
-      .query<AuditPage>(AUDIT_EVENTS, { organizationId: props.organizationId, first: PAGE_SIZE, after: oldest.cursor }, { requestPolicy: 'network-only' })
-      .toPromise();
-    setLoadingOlder(false);
-    const page = result.data?.auditEvents;
-    if (result.error || !page) return setOlderError(errorMessage(result.error) ?? 'Could not load older events');
-    merge(page.edges);
-    setOlderDone(!page.pageInfo.hasNextPage);
-  };
-
   return (
     <Show
-      when={newest.data !== undefined}
+      when={page.data !== undefined}
       fallback={
-        <Show when={newest.error} fallback={<Loading />}>
-          <ErrorState message={errorMessage(newest.error)!} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
+        <Show when={page.error} fallback={<Loading />}>
+          <ErrorState message={errorMessage(page.error)!} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
         </Show>
       }
     >
-      <Show
-        when={total() > 0}
-        fallback={
-          <Section title="Events">
-            <Empty title="Nothing recorded yet">Changes to members, invitations, settings and projects appear here as they happen.</Empty>
-          </Section>
-        }
-      >
-        <Section title="Events">
-          <AuditFilters filters={filters()} onChange={setFilters} actions={actions()} actors={actors()} />
-          <p class="muted audit-count" role="status">
+      <Section title="Events">
+        <AuditFilters filters={filters()} onChange={filter} actors={actors()} />
+        <p class="muted audit-count" role="status">
+          {total() === 0 ? '' : `Showing the newest ${events().length} of ${total()} ${hasFilters(filters()) ? 'matching ' : ''}events.`}
+        </p>
+        <Show
+          when={total() > 0}
+          fallback={
             <Show
               when={hasFilters(filters())}
-              fallback={`Showing the newest ${events().length} of ${total()} events.`}
+              fallback={<Empty title="Nothing recorded yet">Changes to members, invitations, settings and projects appear here as they happen.</Empty>}
             >
-              {`${shown().length} of the ${events().length} loaded events match (${total()} in all). Filters look at loaded events only${hasOlder() ? ': load older events to search further back.' : '.'}`}
-            </Show>
-          </p>
-          <Show
-            when={shown().length > 0}
-            fallback={
-              <Empty title="No loaded event matches these filters">
-                <p class="muted">{hasOlder() ? 'Load older events, or change the filters above.' : 'Change or clear the filters above.'}</p>
+              <Empty title="No event matches these filters">
+                <p class="muted">Change or clear the filters above.</p>
               </Empty>
-            }
-          >
-            <AuditEventTable events={shown()} emailOf={(id) => emails().get(id)} />
-          </Show>
-          <Show when={hasOlder()}>
-            <div class="audit-more">
-              <Button onClick={loadOlder} pending={loadingOlder()}>Load older events</Button>
-              <FormError message={olderError()} />
-            </div>
-          </Show>
-        </Section>
-      </Show>
+            </Show>
+          }
+        >
+          <AuditEventTable events={events()} emailOf={(id) => emails().get(id)} />
+        </Show>
+        <Show when={events().length < total()}>
+          <div class="audit-more">
+            <Button onClick={() => setLimit(limit() + PAGE_SIZE)} pending={page.fetching}>Load older events</Button>
+          </div>
+        </Show>
+      </Section>
     </Show>
   );
 }

@@ -13,27 +13,16 @@ export interface AuditEvent {
 }
 
 export interface AuditPage {
-  auditEvents: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { cursor: string; node: AuditEvent }[];
-  } | null;
+  organizationAuditEvents: { totalCount: number; nodes: AuditEvent[] } | null;
 }
 
 export const PAGE_SIZE = 50;
 
-// The API has no `filter` argument (no connection-filter plugin): the organization is a condition and the order is
-// the indexed (organization_id, occurred_at desc); narrowing by action, actor and date happens in the page.
-export const AUDIT_EVENTS = `query AuditEvents($organizationId: UUID!, $first: Int!, $after: Cursor) {
-  auditEvents(
-    condition: { organizationId: $organizationId }
-    orderBy: [OCCURRED_AT_DESC, ID_DESC]
-    first: $first
-    after: $after
-  ) {
+/** Filtered in the database (app_public.organization_audit_events), newest first. */
+export const AUDIT_EVENTS = `query AuditEvents($organizationId: UUID!, $action: String, $actorId: UUID, $after: Datetime, $before: Datetime, $first: Int!) {
+  organizationAuditEvents(organizationId: $organizationId, action: $action, actorId: $actorId, occurredAfter: $after, occurredBefore: $before, first: $first) {
     totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { cursor node { id occurredAt actorId action targetType targetId details ip userAgent } }
+    nodes { id occurredAt actorId action targetType targetId details ip userAgent }
   }
 }`;
 
@@ -46,35 +35,39 @@ export const TEAMMATES = `query AuditTeammates($organizationId: UUID!) {
   organization(id: $organizationId) { id organizationMemberships { nodes { id userId user { id email } } } }
 }`;
 
-/** Newest first; ties (one transaction's events) by id, newest first too. */
-export const newestFirst = (a: AuditEvent, b: AuditEvent) =>
-  b.occurredAt.localeCompare(a.occurredAt) || Number(b.id) - Number(a.id);
-
 export interface Filters {
+  /** An action's start: 'project.' for every project action; '' for all. */
   action: string;
-  /** A user id, SYSTEM for events without an actor, or '' for anyone. */
+  /** A user id, or '' for anyone. */
   actor: string;
   /** yyyy-mm-dd, local days, inclusive. */
   from: string;
   to: string;
 }
 
-export const SYSTEM = 'system';
 export const NO_FILTERS: Filters = { action: '', actor: '', from: '', to: '' };
+
+/** What the audit log records of an organization, by the kind of thing changed (the actions' first part). */
+export const ACTION_KINDS = [
+  { value: 'organization.', label: 'Organization settings' },
+  { value: 'organization_membership.', label: 'Members and roles' },
+  { value: 'organization_invitation.', label: 'Invitations' },
+  { value: 'project.', label: 'Projects' },
+  { value: 'project_user.', label: 'Projects’ end users' },
+];
 
 const dayStart = (day: string, plusDays = 0) => {
   const date = new Date(`${day}T00:00:00`);
   date.setDate(date.getDate() + plusDays);
-  return date.getTime();
+  return date.toISOString();
 };
 
-export function matches(event: AuditEvent, filters: Filters): boolean {
-  if (filters.action && event.action !== filters.action) return false;
-  if (filters.actor === SYSTEM ? event.actorId !== null : filters.actor && event.actorId !== filters.actor) return false;
-  const at = new Date(event.occurredAt).getTime();
-  if (filters.from && at < dayStart(filters.from)) return false;
-  if (filters.to && at >= dayStart(filters.to, 1)) return false;
-  return true;
-}
+/** The query's variables for these filters: days are local, the end day included. */
+export const filterVariables = (filters: Filters) => ({
+  action: filters.action || null,
+  actorId: filters.actor || null,
+  after: filters.from ? dayStart(filters.from) : null,
+  before: filters.to ? dayStart(filters.to, 1) : null,
+});
 
 export const hasFilters = (filters: Filters) => !!(filters.action || filters.actor || filters.from || filters.to);

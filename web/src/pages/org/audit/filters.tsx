@@ -1,13 +1,12 @@
-/** The audit log's filters: an action seen so far, an actor, a range of days. */
+/** The audit log's filters: a kind of action, an actor, a range of days. */
 import { Show } from 'solid-js';
 import { Button } from '../../../ui/button.tsx';
 import { Field, Select } from '../../../ui/field.tsx';
-import { hasFilters, NO_FILTERS, SYSTEM, type Filters } from './data.ts';
+import { ACTION_KINDS, hasFilters, NO_FILTERS, type Filters } from './data.ts';
 
 interface FilterProps {
   filters: Filters;
   onChange: (filters: Filters) => void;
-  actions: string[];
   actors: { id: string; email: string }[];
 }
 
@@ -21,7 +20,7 @@ export function AuditFilters(props: FilterProps) {
         label="Action"
         value={props.filters.action}
         onValue={(action) => set({ action })}
-        options={[{ value: '', label: 'All actions' }, ...props.actions.map((action) => ({ value: action, label: action }))]}
+        options={[{ value: '', label: 'All actions' }, ...ACTION_KINDS]}
       />
       <Select
         label="Actor"
@@ -30,7 +29,6 @@ export function AuditFilters(props: FilterProps) {
         options={[
           { value: '', label: 'Anyone' },
           ...props.actors.map((actor) => ({ value: actor.id, label: actor.email })),
-          { value: SYSTEM, label: 'Canopy (no person)' },
         ]}
       />
       <Field label="From date" type="date" value={props.filters.from} max={props.filters.to || undefined} onValue={(from) => set({ from })} />
