@@ -165,6 +165,18 @@ test('requests without a valid key of this very project are refused before any w
   t.is((await codeOf({ apikey: project.anonKey }))[0], 503);
 });
 
+test('Ruru at /p/<ref>/graphiql points at the project\'s endpoint, takes the key from the fragment only, and 404s for no project', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  const page = await fetch(`${platform.url}/p/${project.ref}/graphiql`);
+  t.is(page.status, 200);
+  t.regex(page.headers.get('content-type') ?? '', /^text\/html/);
+  const html = await page.text();
+  t.true(html.includes(`"/p/${project.ref}/graphql/v1"`));
+  t.false(html.includes(project.anonKey), 'the page holds no key');
+  t.truthy(page.headers.get('content-security-policy'), "the console's security headers");
+  t.is((await fetch(`${platform.url}/p/abcdefghijabcdefghij/graphiql`)).status, 404);
+});
+
 test('a rotated JWT secret makes the old keys and user tokens stop working at once', async (t) => {
   const owner = await signUp(platform);
   const project = await activeProject(owner);

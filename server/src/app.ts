@@ -21,6 +21,7 @@ import { CanopyError } from './errors.ts';
 import type { Services } from './local/services.ts';
 import { ProjectDataAccess } from './projects/access.ts';
 import { hostRewriter, projectApi } from './projects/api.ts';
+import { registerProjectExplorer } from './projects/explorer.ts';
 import { ProjectCredentialsService } from './projects/credentials.ts';
 import { OrganizationDatabases } from './projects/databases.ts';
 import { ProjectGraphQL } from './projects/graphql.ts';
@@ -141,6 +142,7 @@ async function registerProjectApis(
 ) {
   const { registry, databases, graphql } = projects;
   const traffic = new ProjectTraffic(ownerPool);
+  registerProjectExplorer(app, registry);
   await app.register(projectApi, {
     prefix: '/p/:ref',
     registry,

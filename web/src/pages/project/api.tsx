@@ -136,7 +136,16 @@ function ApiPage(props: { credentials: Credentials; onReloadKeys: () => void }) 
           </div>
         </div>
       </Section>
-      <Section title="Explorer" description="Runs against the endpoint above with the chosen key, exactly as an app would.">
+      <Section
+        title="Explorer"
+        description="Runs against the endpoint above with the chosen key, exactly as an app would."
+        actions={
+          // The key travels in the fragment, which browsers never send: Ruru's page moves it into its headers.
+          <a class="button button-secondary" href={`/p/${project().ref}/graphiql#apikey=${encodeURIComponent(apiKey())}`} target="_blank" rel="noopener">
+            Open in Ruru (GraphiQL)
+          </a>
+        }
+      >
         <Explorer
           endpoint={endpoint()}
           apiKey={apiKey()}
