@@ -7,11 +7,13 @@
  * focus back, pages fit a phone, and another member's change shows without a reload.
  *
  * Elements are found by role, label and text only, as a person (or a screen reader) finds them; every wait is for
- * something to appear, never a fixed sleep. Screenshots of the main pages: .canopy/test-artifacts/screenshots/.
+ * something to appear, never a fixed sleep. Each main page is screenshot (.canopy/test-artifacts/screenshots/) and
+ * checked with axe-core: no rule broken (contrast, labels, names, roles).
  */
 import test, { type ExecutionContext } from 'ava';
 import type { Page } from 'playwright-core';
 import {
+  accessibilityProblems,
   type ConsoleUnderTest,
   boxes,
   description,
@@ -45,6 +47,12 @@ const story = {
   slug: string;
 };
 
+/** A main page: its screenshot, and nothing axe-core finds wrong with it for people using assistive technology. */
+async function look(t: ExecutionContext, page: Page, name: string) {
+  await screenshot(page, name);
+  t.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
+}
+
 let failedStep: string | undefined;
 
 /**
@@ -77,7 +85,7 @@ step('sign-up says what is wrong with the email and the password beside each fie
   await page.goto('/');
   // Signed out, the console sends you to sign in; from there to sign up.
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await screenshot(page, 'sign-in');
+  await look(t, page, 'sign-in');
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('heading', { name: 'Create your account' }).waitFor();
 
@@ -94,7 +102,7 @@ step('sign-up says what is wrong with the email and the password beside each fie
     t.is(await page.getByLabel(label).getAttribute('aria-invalid'), 'true');
   }
   t.deepEqual(operations, [], 'nothing was sent');
-  await screenshot(page, 'sign-up-errors');
+  await look(t, page, 'sign-up-errors');
 });
 
 step('sign-up with a good email and password creates the account and asks for a first organization', async () => {
@@ -122,7 +130,7 @@ step('creating an organization with a slug already taken says so by the slug fie
   await page.getByRole('button', { name: 'Create organization' }).click();
   await page.getByText('That slug is taken; choose another').waitFor();
   t.is(await description(page.getByLabel('Slug')), 'That slug is taken; choose another', "the slug field carries the server's refusal");
-  await screenshot(page, 'new-organization-slug-taken');
+  await look(t, page, 'new-organization-slug-taken');
 
   await page.getByLabel('Slug').fill(story.slug);
   await page.getByRole('button', { name: 'Create organization' }).click();
@@ -130,7 +138,7 @@ step('creating an organization with a slug already taken says so by the slug fie
   await page.getByRole('navigation', { name: 'Acme' }).waitFor();
 });
 
-step('the owner invites a second person by email; the invitation is listed as pending', async () => {
+step('the owner invites a second person by email; the invitation is listed as pending', async (t) => {
   const page = story.owner.page;
   await page.getByRole('navigation', { name: 'Acme' }).getByRole('link', { name: 'Members' }).click();
   await page.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
@@ -140,7 +148,7 @@ step('the owner invites a second person by email; the invitation is listed as pe
   await invite.getByRole('button', { name: 'Send invitation' }).click();
   await page.getByRole('status').filter({ hasText: `Invitation sent to ${story.member.email}` }).waitFor();
   await page.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: story.member.email, exact: true }).waitFor();
-  await screenshot(page, 'members');
+  await look(t, page, 'members');
 });
 
 step("the invited person signs up from the mail's link and accepts; the owner's members page shows them without a reload", async (t) => {
@@ -159,7 +167,7 @@ step("the invited person signs up from the mail's link and accepts; the owner's 
   await page.getByRole('button', { name: 'Create account' }).click();
   // Back on the invitation, now signed in.
   await page.getByRole('button', { name: 'Accept' }).waitFor();
-  await screenshot(page, 'invitation');
+  await look(t, page, 'invitation');
   // The owner's page follows the organization once its subscription is open. (After signing in or creating an
   // organization the console drops its socket and opens a new one only after graphql-ws's retry delay, 1–4 s; what
   // happens in between is not shown until the next event. Reported; here the owner's page has been open a while.)
@@ -179,7 +187,7 @@ step('a new project: the dialog closes with Escape and gives focus back; created
   await page.getByRole('navigation', { name: 'Acme' }).getByRole('link', { name: 'Projects' }).click();
   await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
   await page.getByText('No projects yet').waitFor();
-  await screenshot(page, 'projects-empty');
+  await look(t, page, 'projects-empty');
 
   const newProject = page.getByRole('button', { name: 'New project' }).first();
   const dialog = page.getByRole('dialog', { name: 'New project' });
@@ -200,7 +208,7 @@ step('a new project: the dialog closes with Escape and gives focus back; created
   const status = page.getByRole('region', { name: 'Status' }).getByRole('status');
   await status.filter({ hasText: 'The project is running' }).waitFor({ timeout: 30_000 });
   await page.getByRole('complementary').getByText('active', { exact: true }).waitFor();
-  await screenshot(page, 'project-home');
+  await look(t, page, 'project-home');
 });
 
 step('in the SQL editor, a mistake is marked at its line and column; then a table is created', async (t) => {
@@ -219,7 +227,7 @@ step('in the SQL editor, a mistake is marked at its line and column; then a tabl
   );
   await query.press('Control+Enter');
   await page.getByRole('region', { name: 'Statement 1: CREATE', exact: true }).waitFor();
-  await screenshot(page, 'sql-editor');
+  await look(t, page, 'sql-editor');
 });
 
 step('in the table editor, a row is added to the new table; a value of the wrong type is refused beside its column', async (t) => {
@@ -244,7 +252,7 @@ step('in the table editor, a row is added to the new table; a value of the wrong
   const rows = page.getByRole('table', { name: 'Rows of products' });
   await rows.getByRole('cell', { name: 'Desk lamp', exact: true }).waitFor();
   await rows.getByRole('cell', { name: '24.50', exact: true }).waitFor();
-  await screenshot(page, 'table-editor');
+  await look(t, page, 'table-editor');
 });
 
 step('in storage, a bucket is created (a bad name is refused beside the field) and a file uploaded into it', async (t) => {
@@ -275,7 +283,7 @@ step('in storage, a bucket is created (a bad name is refused beside the field) a
   const file = page.getByRole('table', { name: 'Files' }).getByRole('row', { name: /hello\.txt/ });
   await file.waitFor();
   t.regex((await file.textContent()) ?? '', /28 B/, 'all 28 bytes arrived');
-  await screenshot(page, 'storage');
+  await look(t, page, 'storage');
 });
 
 step('rotating the keys asks first (Escape cancels, focus returns); confirmed, new keys replace the old', async (t) => {
@@ -300,19 +308,19 @@ step('rotating the keys asks first (Escape cancels, focus returns); confirmed, n
   t.not(await anonKey.textContent(), before);
 });
 
-step('pausing asks first, then the project goes paused; resumed, it is active again, on its card too', async () => {
+step('pausing asks first, then the project goes paused; resumed, it is active again, on its card too', async (t) => {
   const page = story.owner.page;
   const status = page.getByRole('region', { name: 'Status' }).getByRole('status');
   await page.getByRole('button', { name: 'Pause project' }).click();
   await page.getByRole('dialog', { name: 'Pause the project?' }).getByRole('button', { name: 'Pause project' }).click();
   await status.filter({ hasText: 'Paused: its APIs answer 503' }).waitFor({ timeout: 30_000 });
-  await screenshot(page, 'project-paused');
+  await look(t, page, 'project-paused');
   await page.getByRole('button', { name: 'Resume project' }).click();
   await status.filter({ hasText: 'The project is running' }).waitFor({ timeout: 30_000 });
 
   await page.getByRole('link', { name: '← Acme' }).click();
   await page.getByRole('link', { name: /Shop/ }).getByText('active', { exact: true }).waitFor();
-  await screenshot(page, 'projects');
+  await look(t, page, 'projects');
 });
 
 step('on a phone (390 px): sign in with the keyboard alone; the sidebar is a bar on top and nothing overflows sideways', async (t) => {
@@ -343,7 +351,7 @@ step('on a phone (390 px): sign in with the keyboard alone; the sidebar is a bar
       `${name}: the sidebar is a bar above the page (sidebar ${JSON.stringify(sidebar)}, main ${JSON.stringify(main)})`,
     );
     t.true((await horizontalOverflow(page)) <= 0, `${name}: nothing is wider than the screen`);
-    await screenshot(page, `phone-${name}`);
+    await look(t, page, `phone-${name}`);
   }
   await page.context().close();
 });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { waitFor } from './org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './platform.ts';
 
@@ -106,6 +107,15 @@ export async function startConsole(): Promise<ConsoleUnderTest> {
 }
 
 /** Saves the whole of `page` (not only what the window shows) as .canopy/test-artifacts/screenshots/<name>.png. */
+/**
+ * What axe-core (the accessibility engine browsers' own audits use) finds wrong with the page as it is now, one line
+ * per rule broken: contrast, labels, names, roles, landmarks. Empty when none.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.map((rule) => `${rule.id} (${rule.impact}): ${rule.help}, at ${rule.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
