@@ -3,7 +3,8 @@
  * pages poll: every few seconds while the tab is visible, and at once when it becomes visible again.
  */
 import type { CombinedError } from '@urql/core';
-import { createMemo, onCleanup, type Accessor } from 'solid-js';
+import { createQuery } from '@urql/solid';
+import { createMemo, createSignal, onCleanup, type Accessor } from 'solid-js';
 
 export function createPolling(refetch: () => void, intervalMs: number, busy: Accessor<boolean> = () => false) {
   const tick = () => {
@@ -40,5 +41,27 @@ export function keepPrevious<Data>(result: QueryResult<Data>): QueryResult<Data>
     get fetching() {
       return result.fetching;
     },
+  };
+}
+
+/** Rows a platform-wide list asks for at first, and more each time. */
+export const PAGE_SIZE = 200;
+
+/**
+ * A platform-wide list (`query` takes `$first`): polled every `everyMs`, kept on screen while it refreshes, and a page
+ * longer on `showMore`.
+ */
+export function createAdminList<Data>(query: string, everyMs: number) {
+  const [first, setFirst] = createSignal(PAGE_SIZE);
+  const [raw, refetch] = createQuery<Data>({ query, variables: () => ({ first: first() }), requestPolicy: 'cache-and-network' });
+  const result = keepPrevious(raw);
+  const refresh = () => refetch({ requestPolicy: 'network-only' });
+  createPolling(refresh, everyMs, () => raw.fetching);
+  return {
+    result,
+    refresh,
+    /** Fetching with data on screen: a refresh or "Show more". */
+    refreshing: () => raw.fetching && result.data !== undefined,
+    showMore: () => setFirst(first() + PAGE_SIZE),
   };
 }

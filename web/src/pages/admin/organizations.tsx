@@ -1,11 +1,9 @@
 /** Every organization on the platform: its plan, size and age, searchable by name, slug or ref. */
 import { A } from '@solidjs/router';
-import { createQuery } from '@urql/solid';
-import { createSignal } from 'solid-js';
 import { Button } from '../../ui/button.tsx';
 import { Badge, formatDate, PageHeader } from '../../ui/misc.tsx';
 import { QueryState } from '../../ui/states.tsx';
-import { createPolling, keepPrevious } from './live.ts';
+import { createAdminList } from './live.ts';
 import { RefreshError, SearchTable } from './table.tsx';
 
 const ORGANIZATIONS = `query AdminOrganizations($first: Int!) {
@@ -32,22 +30,12 @@ interface AdminOrganization {
   organizationMemberships: { totalCount: number };
 }
 
-export const PAGE_SIZE = 200;
-
 export function AdminOrganizations() {
-  const [first, setFirst] = createSignal(PAGE_SIZE);
-  const [query, refetch] = createQuery<{ organizations: { totalCount: number; nodes: AdminOrganization[] } }>({
-    query: ORGANIZATIONS,
-    variables: () => ({ first: first() }),
-    requestPolicy: 'cache-and-network',
-  });
-  const result = keepPrevious(query);
-  const refresh = () => refetch({ requestPolicy: 'network-only' });
-  createPolling(refresh, 30_000, () => query.fetching);
+  const { result, refresh, refreshing, showMore } = createAdminList<{ organizations: { totalCount: number; nodes: AdminOrganization[] } }>(ORGANIZATIONS, 30_000);
   return (
     <>
       <PageHeader title="Organizations" description="Every organization on this installation, with its plan and what it holds.">
-        <Button onClick={refresh} pending={query.fetching && result.data !== undefined}>Refresh</Button>
+        <Button onClick={refresh} pending={refreshing()}>Refresh</Button>
       </PageHeader>
       <RefreshError result={result} />
       <QueryState result={result} retry={refresh}>
@@ -57,8 +45,8 @@ export function AdminOrganizations() {
             rows={data().organizations.nodes}
             loaded={data().organizations.nodes.length}
             total={data().organizations.totalCount}
-            onShowMore={() => setFirst(first() + PAGE_SIZE)}
-            loadingMore={query.fetching}
+            onShowMore={showMore}
+            loadingMore={refreshing()}
             text={(o) => `${o.name} ${o.slug} ${o.ref} ${o.plan?.name ?? ''}`}
             searchHint="Name, slug, ref or plan"
             columns={[

@@ -1,14 +1,12 @@
 /** Every project on the platform with its status and organization, searchable, filtered by status. */
 import { A } from '@solidjs/router';
-import { createQuery } from '@urql/solid';
 import { createSignal } from 'solid-js';
 import type { ProjectStatus } from '../../layout/project.tsx';
 import { Button } from '../../ui/button.tsx';
 import { Select } from '../../ui/field.tsx';
 import { Badge, formatDate, PageHeader } from '../../ui/misc.tsx';
 import { QueryState } from '../../ui/states.tsx';
-import { createPolling, keepPrevious } from './live.ts';
-import { PAGE_SIZE } from './organizations.tsx';
+import { createAdminList } from './live.ts';
 import { RefreshError, SearchTable } from './table.tsx';
 
 const PROJECTS = `query AdminProjects($first: Int!) {
@@ -36,16 +34,8 @@ const STATUS_OPTIONS = [
 ];
 
 export function AdminProjects() {
-  const [first, setFirst] = createSignal(PAGE_SIZE);
   const [status, setStatus] = createSignal('live');
-  const [query, refetch] = createQuery<{ projects: { totalCount: number; nodes: AdminProject[] } }>({
-    query: PROJECTS,
-    variables: () => ({ first: first() }),
-    requestPolicy: 'cache-and-network',
-  });
-  const result = keepPrevious(query);
-  const refresh = () => refetch({ requestPolicy: 'network-only' });
-  createPolling(refresh, 15_000, () => query.fetching);
+  const { result, refresh, refreshing, showMore } = createAdminList<{ projects: { totalCount: number; nodes: AdminProject[] } }>(PROJECTS, 15_000);
   const ofStatus = (project: AdminProject) =>
     status() === 'all' || (status() === 'live' ? project.status !== 'deleted' : project.status === status());
   // Newest first: what an operator looks for is usually what just happened.
@@ -53,7 +43,7 @@ export function AdminProjects() {
   return (
     <>
       <PageHeader title="Projects" description="Every project on this installation, newest first.">
-        <Button onClick={refresh} pending={query.fetching && result.data !== undefined}>Refresh</Button>
+        <Button onClick={refresh} pending={refreshing()}>Refresh</Button>
       </PageHeader>
       <RefreshError result={result} />
       <QueryState result={result} retry={refresh}>
@@ -63,8 +53,8 @@ export function AdminProjects() {
             rows={rows(data().projects.nodes)}
             loaded={data().projects.nodes.length}
             total={data().projects.totalCount}
-            onShowMore={() => setFirst(first() + PAGE_SIZE)}
-            loadingMore={query.fetching}
+            onShowMore={showMore}
+            loadingMore={refreshing()}
             text={(p) => `${p.name} ${p.ref} ${p.status} ${p.organization?.name ?? ''} ${p.organization?.slug ?? ''}`}
             searchHint="Name, ref or organization"
             filters={<Select label="Status" value={status()} onValue={setStatus} options={STATUS_OPTIONS} />}

@@ -1,12 +1,10 @@
 /** Every platform user: email, name, memberships, whether they are a platform admin; searchable. */
-import { createQuery } from '@urql/solid';
 import { createSignal } from 'solid-js';
 import { Button } from '../../ui/button.tsx';
 import { Checkbox } from '../../ui/field.tsx';
 import { formatDate, PageHeader } from '../../ui/misc.tsx';
 import { QueryState } from '../../ui/states.tsx';
-import { createPolling, keepPrevious } from './live.ts';
-import { PAGE_SIZE } from './organizations.tsx';
+import { createAdminList } from './live.ts';
 import { RefreshError, SearchTable } from './table.tsx';
 
 const USERS = `query AdminUsers($first: Int!) {
@@ -26,20 +24,12 @@ interface AdminUser {
 }
 
 export function AdminUsers() {
-  const [first, setFirst] = createSignal(PAGE_SIZE);
   const [adminsOnly, setAdminsOnly] = createSignal(false);
-  const [query, refetch] = createQuery<{ users: { totalCount: number; nodes: AdminUser[] } }>({
-    query: USERS,
-    variables: () => ({ first: first() }),
-    requestPolicy: 'cache-and-network',
-  });
-  const result = keepPrevious(query);
-  const refresh = () => refetch({ requestPolicy: 'network-only' });
-  createPolling(refresh, 30_000, () => query.fetching);
+  const { result, refresh, refreshing, showMore } = createAdminList<{ users: { totalCount: number; nodes: AdminUser[] } }>(USERS, 30_000);
   return (
     <>
       <PageHeader title="Users" description="Everyone with an account on this installation, by email.">
-        <Button onClick={refresh} pending={query.fetching && result.data !== undefined}>Refresh</Button>
+        <Button onClick={refresh} pending={refreshing()}>Refresh</Button>
       </PageHeader>
       <RefreshError result={result} />
       <QueryState result={result} retry={refresh}>
@@ -49,8 +39,8 @@ export function AdminUsers() {
             rows={data().users.nodes.filter((user) => !adminsOnly() || user.isPlatformAdmin)}
             loaded={data().users.nodes.length}
             total={data().users.totalCount}
-            onShowMore={() => setFirst(first() + PAGE_SIZE)}
-            loadingMore={query.fetching}
+            onShowMore={showMore}
+            loadingMore={refreshing()}
             text={(u) => `${u.email} ${u.name ?? ''}`}
             searchHint="Email or name"
             filters={<Checkbox label="Platform admins only" checked={adminsOnly()} onChange={setAdminsOnly} />}
