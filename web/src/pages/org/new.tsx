@@ -2,22 +2,16 @@
 import { useNavigate } from '@solidjs/router';
 import { createMutation } from '@urql/solid';
 import { createSignal } from 'solid-js';
-import { errorCode, errorMessage } from '../../graphql/client.ts';
 import { Shell } from '../../layout/shell.tsx';
 import { useSession } from '../../session.tsx';
 import { Button } from '../../ui/button.tsx';
 import { Field, FormError } from '../../ui/field.tsx';
 import { PageHeader, Section } from '../../ui/misc.tsx';
+import { checkOrganization, type OrganizationErrors, refusalOf, SLUG_RULE, slugFrom } from './organization-input.ts';
 
 const CREATE_ORGANIZATION = `mutation CreateOrganization($input: CreateOrganizationInput!) {
   createOrganization(input: $input) { result { id slug } }
 }`;
-
-export const SLUG_PATTERN = /^[a-z0-9-]{3,40}$/;
-export const SLUG_RULE = '3 to 40 characters: lowercase letters, digits and dashes';
-
-export const slugFrom = (name: string) =>
-  name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
 
 export function NewOrganization() {
   const session = useSession();
@@ -25,27 +19,17 @@ export function NewOrganization() {
   const [name, setName] = createSignal('');
   const [slug, setSlug] = createSignal('');
   const [slugEdited, setSlugEdited] = createSignal(false);
-  const [errors, setErrors] = createSignal<{ name?: string; slug?: string; form?: string }>({});
+  const [errors, setErrors] = createSignal<OrganizationErrors>({});
   const [state, create] = createMutation(CREATE_ORGANIZATION);
   const shownSlug = () => (slugEdited() ? slug() : slugFrom(name()));
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
-    const found: { name?: string; slug?: string } = {};
-    if (!name().trim()) found.name = 'Give the organization a name';
-    else if (name().trim().length > 100) found.name = 'A name is at most 100 characters';
-    if (!SLUG_PATTERN.test(shownSlug())) found.slug = `A slug is ${SLUG_RULE}`;
+    const found = checkOrganization(name().trim(), shownSlug());
     setErrors(found);
     if (found.name || found.slug) return;
     const result = await create({ input: { name: name().trim(), slug: shownSlug() } });
-    if (result.error) {
-      const code = errorCode(result.error);
-      const message = errorMessage(result.error);
-      if (code === 'SLUG_TAKEN' || code === 'INVALID_SLUG') setErrors({ slug: message });
-      else if (code === 'INVALID_NAME') setErrors({ name: message });
-      else setErrors({ form: message });
-      return;
-    }
+    if (result.error) return setErrors(refusalOf(result.error));
     await session.reload();
     navigate(`/org/${result.data.createOrganization.result.slug}`);
   };

@@ -2,20 +2,17 @@
 import { useNavigate } from '@solidjs/router';
 import { createMutation } from '@urql/solid';
 import { createSignal, Show } from 'solid-js';
-import { errorCode, errorMessage } from '../../../graphql/client.ts';
 import { refreshLiveQueries } from '../../../graphql/live.ts';
 import type { Organization } from '../../../layout/organization.tsx';
 import { useSession } from '../../../session.tsx';
 import { Button } from '../../../ui/button.tsx';
 import { Field, FormError } from '../../../ui/field.tsx';
 import { Section } from '../../../ui/misc.tsx';
-import { SLUG_PATTERN, SLUG_RULE } from '../new.tsx';
+import { checkOrganization, type OrganizationErrors, refusalOf, SLUG_RULE } from '../organization-input.ts';
 
 const UPDATE_ORGANIZATION = `mutation UpdateOrganization($id: UUID!, $patch: OrganizationPatch!) {
   updateOrganization(input: { id: $id, patch: $patch }) { organization { id name slug } }
 }`;
-
-type Errors = { name?: string; slug?: string; form?: string };
 
 export function GeneralSettings(props: { organization: Organization; mayEdit: boolean }) {
   const session = useSession();
@@ -23,7 +20,7 @@ export function GeneralSettings(props: { organization: Organization; mayEdit: bo
   // What the person typed; until then the fields follow the organization (another member may rename it meanwhile).
   const [name, setName] = createSignal<string>();
   const [slug, setSlug] = createSignal<string>();
-  const [errors, setErrors] = createSignal<Errors>({});
+  const [errors, setErrors] = createSignal<OrganizationErrors>({});
   const [saved, setSaved] = createSignal(false);
   const [state, update] = createMutation(UPDATE_ORGANIZATION);
   const shownName = () => name() ?? props.organization.name;
@@ -32,12 +29,9 @@ export function GeneralSettings(props: { organization: Organization; mayEdit: bo
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setSaved(false);
-    const found: Errors = {};
     const newName = shownName().trim();
     const newSlug = shownSlug().trim();
-    if (!newName) found.name = 'Give the organization a name';
-    else if (newName.length > 100) found.name = 'A name is at most 100 characters';
-    if (!SLUG_PATTERN.test(newSlug)) found.slug = `A slug is ${SLUG_RULE}`;
+    const found = checkOrganization(newName, newSlug);
     const patch: { name?: string; slug?: string } = {};
     if (newName !== props.organization.name) patch.name = newName;
     if (newSlug !== props.organization.slug) patch.slug = newSlug;
@@ -46,14 +40,7 @@ export function GeneralSettings(props: { organization: Organization; mayEdit: bo
     if (found.name || found.slug || found.form) return;
 
     const result = await update({ id: props.organization.id, patch });
-    if (result.error) {
-      const code = errorCode(result.error);
-      const message = errorMessage(result.error);
-      if (code === 'SLUG_TAKEN' || code === 'INVALID_SLUG') setErrors({ slug: message });
-      else if (code === 'INVALID_NAME') setErrors({ name: message });
-      else setErrors({ form: message });
-      return;
-    }
+    if (result.error) return setErrors(refusalOf(result.error));
     if (!result.data?.updateOrganization?.organization) {
       // RLS lets the update touch no row rather than refuse it.
       setErrors({ form: 'Only owners and administrators may change these settings' });
