@@ -7,13 +7,12 @@
  * focus back, pages fit a phone, and another member's change shows without a reload.
  *
  * Elements are found by role, label and text only, as a person (or a screen reader) finds them; every wait is for
- * something to appear, never a fixed sleep. Each main page is screenshot (.canopy/test-artifacts/screenshots/) and
+ * something to appear, never a fixed sleep. Each main page is screenshot (.canopy/test-artifacts/screenshots/console/) and
  * checked with axe-core: no rule broken (contrast, labels, names, roles).
  */
 import test, { type ExecutionContext } from 'ava';
 import type { Page } from 'playwright-core';
 import {
-  accessibilityProblems,
   type ConsoleUnderTest,
   boxes,
   description,
@@ -21,6 +20,7 @@ import {
   graphqlOperations,
   horizontalOverflow,
   invitationToken,
+  look,
   markDocument,
   PHONE,
   screenshot,
@@ -46,12 +46,6 @@ const story = {
   member: { email: string; page: Page };
   slug: string;
 };
-
-/** A main page: its screenshot, and nothing axe-core finds wrong with it for people using assistive technology. */
-async function look(t: ExecutionContext, page: Page, name: string) {
-  await screenshot(page, name);
-  t.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
-}
 
 let failedStep: string | undefined;
 

@@ -1,13 +1,17 @@
 /**
  * The console in a real browser: Debian's Chromium driven by playwright-core, against a whole Canopy of the test
  * file's own (cloned control database, the real server serving web/dist, the worker). `npm test` builds web/dist
- * first. Screenshots land in .canopy/test-artifacts/screenshots/ (git-ignored): artefacts of the run, never committed.
+ * first. Screenshots land in .canopy/test-artifacts/screenshots/<test file>/ (git-ignored): artefacts of the run, never
+ * committed. A folder per test file, because the files run at the same time and each starts by clearing its own.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { SESSION_COOKIE } from '../../server/src/control/credentials.ts';
 import { waitFor } from './org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './platform.ts';
 
@@ -41,7 +45,10 @@ export const CHROMIUM_ARGS = [
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
-export const SCREENSHOTS = fileURLToPath(new URL('../../.canopy/test-artifacts/screenshots/', import.meta.url));
+/** This test file's screenshots: .canopy/test-artifacts/screenshots/console-pages/ for test/console-pages.test.ts. */
+export const SCREENSHOTS = fileURLToPath(
+  new URL(`../../.canopy/test-artifacts/screenshots/${path.basename(fileURLToPath(test.meta.file), '.test.ts')}/`, import.meta.url),
+);
 const CONSOLE_BUILD = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
 
 /** Debian's Chromium, or an error that says how to get it: the browser tests never skip silently. */
@@ -60,6 +67,11 @@ export interface ConsoleUnderTest {
   browser: Browser;
   /** A fresh browser context (its own cookies: another person) with one page, at `viewport`. */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /**
+   * Like newPage, already signed in as `user` (from signUp): their session token as the console's session cookie,
+   * which is what signing in on /sign-in leaves behind. Quicker than the form where signing in is not the point.
+   */
+  signedInPage(user: { token: string }, viewport?: { width: number; height: number }): Promise<Page>;
   /** Every page opened so far that is still open, oldest first. */
   openPages(): Page[];
   /** Errors thrown by the console's scripts in any page so far (a page that crashed must fail the test). */
@@ -83,19 +95,25 @@ export async function startConsole(): Promise<ConsoleUnderTest> {
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   const pages: Page[] = [];
+  async function newPage(viewport = DESKTOP) {
+    const context = await browser.newContext({ baseURL: platform.url, viewport });
+    context.setDefaultTimeout(15_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    followSubscriptions(page);
+    pages.push(page);
+    return page;
+  }
   return {
     platform,
     browser,
     pageErrors,
     openPages: () => pages.filter((page) => !page.isClosed()),
-    async newPage(viewport = DESKTOP) {
-      const context = await browser.newContext({ baseURL: platform.url, viewport });
-      context.setDefaultTimeout(15_000);
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-      followSubscriptions(page);
-      pages.push(page);
+    newPage,
+    async signedInPage(user, viewport) {
+      const page = await newPage(viewport);
+      await page.context().addCookies([{ name: SESSION_COOKIE, value: user.token, url: platform.url, httpOnly: true, sameSite: 'Lax' }]);
       return page;
     },
     async stop() {
@@ -106,7 +124,6 @@ export async function startConsole(): Promise<ConsoleUnderTest> {
   };
 }
 
-/** Saves the whole of `page` (not only what the window shows) as .canopy/test-artifacts/screenshots/<name>.png. */
 /**
  * What axe-core (the accessibility engine browsers' own audits use) finds wrong with the page as it is now, one line
  * per rule broken: contrast, labels, names, roles, landmarks. Empty when none.
@@ -116,9 +133,16 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   return violations.map((rule) => `${rule.id} (${rule.impact}): ${rule.help}, at ${rule.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
 
+/** Saves the whole of `page` (not only what the window shows) as <SCREENSHOTS>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** A main page: its screenshot, and nothing axe-core finds wrong with it for people using assistive technology. */
+export async function look(t: ExecutionContext, page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  t.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
 }
 
 /** The token of the newest invitation to `email`, from the mail outbox (as the link in the mail carries it). */

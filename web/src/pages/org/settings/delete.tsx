@@ -20,11 +20,14 @@ export function DeleteOrganization(props: { organization: Organization; isOwner:
   const navigate = useNavigate();
 
   const onDelete = async () => {
-    const result = await remove({ id: props.organization.id });
+    // Read before waiting: the organization's event can empty the page first (a quick job already removed it), and
+    // its props then throw "Stale read" when read.
+    const id = props.organization.id;
+    const result = await remove({ id });
     if (result.error) return errorMessage(result.error);
     await session.reload();
     // The deletion is a job: until it is done the organization may still be listed, and `/` would pick it again.
-    const other = session.user()?.organizationMemberships.nodes.find((m) => m.organization.id !== props.organization.id);
+    const other = session.user()?.organizationMemberships.nodes.find((m) => m.organization.id !== id);
     navigate(other ? `/org/${other.organization.slug}` : '/', { replace: true });
   };
 

@@ -120,12 +120,24 @@ export function KeysSection() {
         </p>
       </Show>
       <div class="row" style={{ 'margin-top': '12px' }}>
-        <Button onClick={() => setConfirm('keys')} disabled={!canManage(role()) || !!waiting()}>Rotate keys</Button>
+        <Button
+          onClick={() => setConfirm('keys')}
+          disabled={!canManage(role()) || !!waiting()}
+          aria-describedby={canManage(role()) ? undefined : 'credentials-why-not'}
+        >
+          Rotate keys
+        </Button>
         <Show when={canWrite(role())}>
-          <Button onClick={() => setConfirm('password')} disabled={!canManage(role()) || !!waiting()}>Reset database password</Button>
+          <Button
+            onClick={() => setConfirm('password')}
+            disabled={!canManage(role()) || !!waiting()}
+            aria-describedby={canManage(role()) ? undefined : 'credentials-why-not'}
+          >
+            Reset database password
+          </Button>
         </Show>
         <Show when={!canManage(role())}>
-          <span class="muted">Only owners and administrators can rotate keys or reset the password.</span>
+          <span class="muted" id="credentials-why-not">Only owners and administrators can rotate keys or reset the password.</span>
         </Show>
       </div>
       <ConfirmDialog
