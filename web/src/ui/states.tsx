@@ -50,6 +50,10 @@ export function QueryState<Data>(props: {
   whenEmpty?: JSX.Element;
   children: (data: Accessor<Data>) => JSX.Element;
 }) {
+  // The last data seen, not Match's own accessor: that one throws once the data is gone (a deleted project), and a
+  // handler finishing after that (the delete's own answer) must still read what it acted on.
+  let last: Data | undefined;
+  const latest = () => (last = props.result.data ?? last) as Data;
   return (
     <Switch>
       <Match when={props.result.data === undefined && props.result.error}>
@@ -59,7 +63,7 @@ export function QueryState<Data>(props: {
         <Loading />
       </Match>
       <Match when={props.empty?.(props.result.data as Data)}>{props.whenEmpty}</Match>
-      <Match when={props.result.data}>{(data) => props.children(data as Accessor<Data>)}</Match>
+      <Match when={props.result.data}>{(_data) => props.children(latest)}</Match>
     </Switch>
   );
 }
