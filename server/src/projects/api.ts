@@ -4,7 +4,6 @@
  * unknown one is refused before any work) and verifies the caller's key or token with the project's own secret.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
 import { codeRefusedGraphQLRequests } from '../http/graphql-errors.ts';
 import { type AuthDependencies, authRoutes } from './auth/routes.ts';
@@ -14,7 +13,7 @@ import { anonymousCaller } from './storage/context.ts';
 import { storageRoutes } from './storage/routes.ts';
 import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
 import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
-import type { ProjectEntry, ProjectRegistry } from './registry.ts';
+import { type ProjectEntry, type ProjectRegistry, refuseUnlessActive } from './registry.ts';
 import type { ProjectTraffic } from './traffic.ts';
 
 export interface ProjectApiDependencies extends AuthDependencies {
@@ -33,19 +32,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Browsers open the route as a plain link, with no API key: served as the anon caller, unmetered. */
     apikeyOptional?: boolean;
-  }
-}
-
-/** Why a project that exists does not serve requests now. */
-function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is ProjectEntry {
-  if (!entry || entry.status === 'deleted' || entry.status === 'deleting') {
-    throw new CanopyError('PROJECT_NOT_FOUND', 'There is no such project', 404);
-  }
-  if (['paused', 'pausing', 'resuming'].includes(entry.status)) {
-    throw new CanopyError('PROJECT_PAUSED', 'The project is paused; resume it to use its APIs', 503);
-  }
-  if (entry.status !== 'active' || !entry.databaseUrl) {
-    throw new CanopyError('PROJECT_NOT_READY', `The project is ${entry.status}, not ready yet`, 503);
   }
 }
 
@@ -79,7 +65,9 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
   await app.register(authRoutes, { prefix: '/auth/v1', config: dependencies.config, ownerPool: dependencies.ownerPool });
   await app.register(storageRoutes, { prefix: '/storage/v1', s3: dependencies.s3 });
 
-  const instanceOf = (request: FastifyRequest) => graphql.get(request.project!.entry, request.project!.database);
+  // Live subscriptions outlive their request: they look the project up again (paused, deleted, secret rotated?).
+  const instanceOf = ({ project }: FastifyRequest) =>
+    graphql.get(project!.entry, project!.database, () => registry.get(project!.entry.ref));
   app.post('/graphql/v1', { bodyLimit: LIMITS.bodyBytes, onSend: codeRefusedGraphQLRequests }, async (request, reply) =>
     (await instanceOf(request)).post(request, reply),
   );

@@ -9,13 +9,13 @@ import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
 import { transactionWithSettings } from '../db/transactions.ts';
 import type { ProjectCaller } from './callers.ts';
-import { LiveVisibility } from './live.ts';
+import { LiveFeeds } from './live.ts';
 
 export interface OrganizationDatabase {
   pool: pg.Pool;
   subscriber: PgSubscriber;
-  /** Batches live-table subscribers' visibility checks (live.ts). */
-  visibility: LiveVisibility;
+  /** Its live tables' changes, asked about once for all subscribers (live.ts). */
+  live: LiveFeeds;
 }
 
 export class OrganizationDatabases {
@@ -32,7 +32,9 @@ export class OrganizationDatabases {
     if (!database) {
       const pool = createPool(databaseUrl, this.poolSize);
       Object.assign(pool.options, { idleTimeoutMillis: 10_000 });
-      database = { pool, subscriber: new PgSubscriber(pool), visibility: new LiveVisibility(pool) };
+      const subscriber = new PgSubscriber(pool);
+      // Live events may hold a third of the pool at once: a burst of changes does not starve requests.
+      database = { pool, subscriber, live: new LiveFeeds(pool, subscriber, Math.max(1, Math.floor(this.poolSize / 3))) };
       this.databases.set(databaseUrl, database);
       void this.watchSchemas(database.subscriber);
     }

@@ -13,11 +13,12 @@ import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/fastify/v5';
 import type {} from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import { CanopyError } from '../errors.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import { identifyProjectCaller, type ProjectCaller } from './callers.ts';
 import type { OrganizationDatabase } from './databases.ts';
-import { LiveTablesPlugin, liveTables, visibleChanges } from './live.ts';
-import type { ProjectEntry } from './registry.ts';
+import { LiveFanout, type LiveFields, LiveTablesPlugin, liveTables } from './live.ts';
+import { type ProjectEntry, refuseUnlessActive } from './registry.ts';
 
 /**
  * What one instance holds on the heap. PostGraphile introspects the whole database, not only the project's schema,
@@ -57,12 +58,13 @@ export class ProjectGraphQL {
 
   constructor(private readonly cacheMb: number) {}
 
-  get(project: ProjectEntry, database: OrganizationDatabase): Promise<ProjectGraphQLInstance> {
+  /** `current` looks the project up again, for live subscriptions, which outlive the request that started them. */
+  get(project: ProjectEntry, database: OrganizationDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
     let cached = this.instances.get(project.ref);
     if (cached) {
       this.instances.delete(project.ref);
     } else {
-      const building: Cached = { instance: build(project, database), megabytes: BASE_INSTANCE_MB };
+      const building: Cached = { instance: build(project, database, current), megabytes: BASE_INSTANCE_MB };
       building.instance.then(
         (built) => {
           building.megabytes = built.megabytes;
@@ -105,26 +107,56 @@ export class ProjectGraphQL {
   }
 }
 
-async function build(project: ProjectEntry, database: OrganizationDatabase): Promise<ProjectGraphQLInstance> {
+type CurrentEntry = () => Promise<ProjectEntry | undefined>;
+
+/**
+ * Why live subscribers of the instance built for `project` must stop, if they must: the project is no longer active,
+ * or its JWT secret changed (their keys and tokens were signed with the old one).
+ */
+function liveRefusal(project: ProjectEntry, current: CurrentEntry) {
+  return async (): Promise<CanopyError | undefined> => {
+    // The control database unreachable for a moment is no reason to drop every subscriber.
+    const now = await current().catch(() => project);
+    try {
+      refuseUnlessActive(now);
+    } catch (error) {
+      return error as CanopyError;
+    }
+    const [was, is] = [project.jwtSecret, now.jwtSecret];
+    if (was && is && !Buffer.from(was).equals(Buffer.from(is))) {
+      return new CanopyError('INVALID_JWT', "The project's JWT secret was rotated: its old keys and tokens are no longer valid", 401);
+    }
+    return undefined;
+  };
+}
+
+async function build(project: ProjectEntry, database: OrganizationDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
   const schema = `p_${project.ref}`;
   const live = await liveTables(database.pool, schema);
+  const liveFields: LiveFields = new Map();
+  const fanout = new LiveFanout({ feeds: database.live, fields: liveFields, refusal: liveRefusal(project, current) });
   const { rows } = await database.pool.query<{ relations: number }>(
     `select count(*)::int as relations from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`,
   );
-  /** The role and JWT claims a request runs with, and for a WebSocket the live changes it may see. */
+  /** The role and JWT claims a request runs with; on a WebSocket, the caller its live subscriptions are for. */
   const settingsFor = (caller: ProjectCaller, websocket: boolean) => ({
     pgSettings: {
       role: caller.databaseRole,
       'request.jwt.claims': JSON.stringify(caller.claims),
       statement_timeout: LIMITS.statementTimeout,
     },
-    canopyLiveChanges: websocket ? visibleChanges(database.subscriber, database.visibility, caller) : null,
+    canopyLiveCaller: websocket ? caller : null,
+    canopyLiveChanges: null,
   });
   const pgl: PostGraphileInstance = postgraphile({
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset],
     disablePlugins: ['NodePlugin'],
-    plugins: [KeepIdPlugin, LimitsPlugin, ...(live.length > 0 ? [LiveTablesPlugin(schema, live)] : [])],
+    plugins: [
+      KeepIdPlugin,
+      LimitsPlugin,
+      ...(live.length > 0 ? [LiveTablesPlugin(schema, live, liveFields), fanout.plugin()] : []),
+    ],
     pgServices: [makePgService({ pool: database.pool, pgSubscriber: database.subscriber, schemas: [schema] })],
     grafserv: {
       graphqlPath: '/graphql/v1',
@@ -160,6 +192,9 @@ async function build(project: ProjectEntry, database: OrganizationDatabase): Pro
     post: post.handler as ProjectGraphQLInstance['post'],
     get: get.handler as ProjectGraphQLInstance['get'],
     websocket: get.wsHandler as Handler,
-    release: async () => pgl.release(),
+    release: async () => {
+      await fanout.release();
+      await pgl.release();
+    },
   };
 }

@@ -6,6 +6,7 @@
 import type { webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type pg from 'pg';
+import { CanopyError } from '../errors.ts';
 import type { SecretBox } from '../secrets.ts';
 
 export interface ProjectEntry {
@@ -26,6 +27,19 @@ export interface ProjectEntry {
   databaseUrl?: string;
   /** Keys of this project already verified, and their claims (see callers.ts). */
   verifiedKeys: Map<string, JWTPayload & { role: 'anon' | 'service_role' | 'authenticated'; ref: string }>;
+}
+
+/** Why a project that exists does not serve requests now. */
+export function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is ProjectEntry {
+  if (!entry || entry.status === 'deleted' || entry.status === 'deleting') {
+    throw new CanopyError('PROJECT_NOT_FOUND', 'There is no such project', 404);
+  }
+  if (['paused', 'pausing', 'resuming'].includes(entry.status)) {
+    throw new CanopyError('PROJECT_PAUSED', 'The project is paused; resume it to use its APIs', 503);
+  }
+  if (entry.status !== 'active' || !entry.databaseUrl) {
+    throw new CanopyError('PROJECT_NOT_READY', `The project is ${entry.status}, not ready yet`, 503);
+  }
 }
 
 export class ProjectRegistry {
