@@ -8,7 +8,11 @@ import http from 'node:http';
 import test from 'ava';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import pg from 'pg';
+import { withPgClientFromPgService } from 'postgraphile/@dataplan/pg';
+import { makeIntrospectionQuery, parseIntrospectionResults } from 'postgraphile/graphile-build-pg/pg-introspection';
 import WebSocket from 'ws';
+import { makeProjectPgService } from '../server/src/projects/introspection.ts';
 import { withClient } from '../worker/src/tenants/projects.ts';
 import { type SignedInUser, signUp } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
@@ -283,6 +287,32 @@ test("with room for one instance, an organization's projects all keep answering,
     )
   ).rows;
   t.true(connections <= 3 + 1, `${connections} connections: the pool (3) and one LISTEN connection at most`);
+});
+
+test("a project's instance introspects its own schemas and what is shared, not its neighbours'", async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  await platform.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [org.id]);
+  const [a, b] = [await createActiveProject(platform, owner, org), await createActiveProject(platform, owner, org)];
+  for (const project of [a, b]) await createTodos(project);
+  // Through the service's own path, as PostGraphile's gather phase calls it.
+  const pool = new pg.Pool({ connectionString: a.databaseUrl, max: 1 });
+  t.teardown(() => pool.end());
+  const service = makeProjectPgService(a.ref, { pool, pubsub: false, schemas: [`p_${a.ref}`] });
+  const introspection = await withPgClientFromPgService(service, service.pgSettingsForIntrospection ?? null, (client) =>
+    client.query<{ introspection: string }>({ text: makeIntrospectionQuery() }),
+  ).then(({ rows }) => parseIntrospectionResults(rows[0].introspection));
+  const schemas = introspection.namespaces.map((namespace) => namespace.nspname);
+  for (const own of [`p_${a.ref}`, `p_${a.ref}_auth`, `p_${a.ref}_storage`, 'canopy', 'pg_catalog']) t.true(schemas.includes(own), own);
+  t.false(schemas.some((name) => name.startsWith(`p_${b.ref}`)), `nothing of ${b.ref}: ${schemas.join(', ')}`);
+  const tables = introspection.classes.map((c) => `${c.getNamespace()!.nspname}.${c.relname}`);
+  t.true(tables.includes(`p_${a.ref}.todos`));
+  t.false(tables.includes(`p_${b.ref}.todos`));
+  // And both APIs serve their own todos.
+  for (const project of [a, b]) {
+    const { body } = await graphql(project.apiUrl, TITLES, { apikey: project.serviceRoleKey });
+    t.deepEqual(body.data, { todos: { nodes: [] } });
+  }
 });
 
 test('bad requests to a project API get a clear code and status, never a 500 or a stack', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * Each project's GraphQL API (`/graphql/v1`): a PostGraphile instance over the project's schema, built on its first
- * request and kept in a cache bounded by memory (least recently used goes first). A change to the project, or DDL
- * in its schema, drops its instance: the next request builds it again from the new schema.
+ * request (introspecting only that project's schemas and the shared ones: introspection.ts) and kept in a cache
+ * bounded by memory (least recently used goes first). A change to the project, or DDL in its schema, drops its
+ * instance: the next request builds it again from the new schema.
  *
  * Fastify routes cannot be added after listen(), so instances do not add routes: grafserv's `addTo` is given an
  * object that only captures its handlers, and the project routes call them.
@@ -9,7 +10,6 @@
 import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { postgraphile, type PostGraphileInstance } from 'postgraphile';
-import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/fastify/v5';
 import type {} from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
@@ -17,16 +17,18 @@ import { CanopyError } from '../errors.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import { identifyProjectCaller, type ProjectCaller } from './callers.ts';
 import type { OrganizationDatabase } from './databases.ts';
+import { makeProjectPgService } from './introspection.ts';
 import { LiveFanout, type LiveFields, LiveTablesPlugin, liveTables } from './live.ts';
 import { type ProjectEntry, refuseUnlessActive } from './registry.ts';
 
 /**
- * What one instance holds on the heap. PostGraphile introspects the whole database, not only the project's schema,
- * so an instance grows with every relation in its organization's database: `npm run bench:api` measured 4.7 MiB with
- * ~250 relations (10 projects) and 32 MiB with ~2,400 (100 projects), about 13.5 KiB per relation.
+ * What one instance holds on the heap. Its introspection reads only its project's schemas and the shared ones
+ * (introspection.ts), so it depends on its own schema, not on how many projects share the database: `npm run
+ * bench:api` measured 3.3 MiB for a project with one table whether 10 or 100 projects were in the database, and
+ * 6.4 MiB with 21 tables (each with a foreign key), ~160 KiB per relation of the project's schema.
  */
-const BASE_INSTANCE_MB = 1.5;
-const MB_PER_RELATION = 0.0135;
+const BASE_INSTANCE_MB = 3.1;
+const MB_PER_RELATION = 0.16;
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -137,7 +139,8 @@ async function build(project: ProjectEntry, database: OrganizationDatabase, curr
   const fanout = new LiveFanout({ feeds: database.live, fields: liveFields, refusal: liveRefusal(project, current) });
   const { rows } = await database.pool.query<{ relations: number }>(
     `select count(*)::int as relations from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`,
+     where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname = $1`,
+    [schema],
   );
   /** The role and JWT claims a request runs with; on a WebSocket, the caller its live subscriptions are for. */
   const settingsFor = (caller: ProjectCaller, websocket: boolean) => ({
@@ -157,7 +160,9 @@ async function build(project: ProjectEntry, database: OrganizationDatabase, curr
       LimitsPlugin,
       ...(live.length > 0 ? [LiveTablesPlugin(schema, live, liveFields), fanout.plugin()] : []),
     ],
-    pgServices: [makePgService({ pool: database.pool, pgSubscriber: database.subscriber, schemas: [schema] })],
+    pgServices: [
+      makeProjectPgService(project.ref, { pool: database.pool, pgSubscriber: database.subscriber, schemas: [schema] }),
+    ],
     grafserv: {
       graphqlPath: '/graphql/v1',
       websockets: true,

@@ -1,0 +1,77 @@
+/**
+ * Introspection scoped to one project. PostGraphile's gather phase reads the whole catalog of its database
+ * (pg-introspection's query takes every schema but `pg_*` and information_schema), so in an organization database
+ * each project's instance would parse, and keep, the tables, columns, functions and types of every other project
+ * there too: its heap and build time would grow with the number of projects beside it.
+ *
+ * PostGraphile 5.1 has no option for this, but it runs its introspection query through the service's adaptor with
+ * the service's `pgSettingsForIntrospection`. The service made here marks that call, and its adaptor rewrites that
+ * one query so that its `namespaces` (which every other part of the query is derived from: classes, attributes,
+ * constraints, procedures, types, indexes, comments, dependencies) leaves out other projects' schemas. What stays
+ * is the project's own schemas (`p_<ref>`, `p_<ref>_auth`, `p_<ref>_storage`) and everything shared: `canopy`,
+ * extension schemas, pg_catalog's types. A project's objects cannot depend on another project's schemas (its roles
+ * have no USAGE there), so nothing it needs is left out. Requests go through the same adaptor untouched.
+ */
+import { makePgService } from 'postgraphile/adaptors/pg';
+import { makeIntrospectionQuery } from 'postgraphile/graphile-build-pg/pg-introspection';
+
+/** Every project's schemas are named `p_<ref>` or `p_<ref>_<part>`, the ref being 20 lowercase letters. */
+const PROJECT_SCHEMAS = String.raw`^p_[a-z]{20}($|_)`;
+
+/** pg-introspection's filter of namespaces, which the scoped query extends. */
+const NAMESPACES = "from pg_catalog.pg_namespace\n    where nspname <> 'information_schema'\n";
+
+const FULL_QUERY = makeIntrospectionQuery();
+
+/** SQL: whether the schema named `nspname` is one that `ref`'s project's introspection reads. */
+export function introspectedSchema(ref: string): string {
+  if (!/^[a-z]{20}$/.test(ref)) throw new Error(`Not a project ref: ${ref}`);
+  return `(nspname operator(pg_catalog.!~) '${PROJECT_SCHEMAS}' or nspname operator(pg_catalog.~) '^p_${ref}($|_)')`;
+}
+
+/** The introspection query for `ref`'s project, or undefined if pg-introspection's query is not the one expected. */
+export function scopedIntrospectionQuery(ref: string): string | undefined {
+  const at = FULL_QUERY.indexOf(NAMESPACES);
+  if (at < 0 || FULL_QUERY.indexOf(NAMESPACES, at + 1) >= 0) return undefined;
+  const end = at + NAMESPACES.length;
+  return `${FULL_QUERY.slice(0, end)}    and ${introspectedSchema(ref)}\n${FULL_QUERY.slice(end)}`;
+}
+
+type PgServiceOptions = Parameters<typeof makePgService>[0];
+type PgService = ReturnType<typeof makePgService>;
+type Adaptor = PgService['adaptor'];
+type WithPgClient = Awaited<ReturnType<Adaptor['createWithPgClient']>>;
+type Client = Parameters<Parameters<WithPgClient>[1]>[0];
+
+/**
+ * makePgService for `ref`'s project, whose introspection sees only the project's schemas and what is shared. If
+ * pg-introspection's query ever changes shape, the whole database is introspected, as PostGraphile does by default
+ * (correct, only bigger); test/project-graphql.test.ts checks that the scoping holds.
+ */
+export function makeProjectPgService(ref: string, options: PgServiceOptions): PgService {
+  const scoped = scopedIntrospectionQuery(ref);
+  if (!scoped) return makePgService(options);
+  // Only the introspection call is given this (and by identity): requests' settings are never it.
+  const forIntrospection = Object.freeze({});
+  const service = makePgService({ ...options, pgSettingsForIntrospection: forIntrospection });
+  const { adaptor } = service;
+  service.adaptor = {
+    ...adaptor,
+    async createWithPgClient(settings, variant) {
+      const inner = await adaptor.createWithPgClient(settings, variant);
+      const withPgClient = ((pgSettings, callback) =>
+        pgSettings === forIntrospection
+          ? inner(null, (client) => callback(scopeClient(client, scoped)))
+          : inner(pgSettings, callback)) as WithPgClient;
+      withPgClient.release = inner.release;
+      return withPgClient;
+    },
+  } as Adaptor;
+  return service;
+}
+
+function scopeClient(client: Client, scoped: string): Client {
+  const query: Client['query'] = (options) =>
+    client.query(options.text === FULL_QUERY ? { ...options, text: scoped } : options);
+  return Object.assign(Object.create(client) as Client, { query });
+}
