@@ -7,7 +7,10 @@
  * 1. Throughput: upload (POST /object/<bucket>/<name>, raw body, content-type, content-length, x-upsert: true) and
  *    download (GET /object/<bucket>/<name>) of 1 MB objects one at a time and 8 at a time, and of a 100 MB object a
  *    few times; directly, `putObject(bucket, key, buffer, size)` and `getObject` on the project's S3 bucket. Each pair
- *    alternates which goes first. MB/s are 10^6 bytes per second of wall time.
+ *    alternates which goes first, round by round (1 MB: rounds of 1 or 8 objects; 100 MB: each run), so that other
+ *    work on the machine falls on both alike; both read every body to its end; bytes are checked (sha256) on
+ *    downloads outside the timed ones. 1 MB: the total time of all; 100 MB: the median of the runs, which one run
+ *    slowed by another process does not move. MB/s are 10^6 bytes per second of wall time.
  * 2. Memory: the process's RSS, sampled every ~20 ms, during one 1 GB upload through Canopy streamed from a generated
  *    Readable (never a 1 GB Buffer), against RSS at idle just before; then the same bytes directly, for comparison.
  *    The server, the S3 server and the client share this process, so RSS is theirs together.
@@ -32,7 +35,7 @@ import type { Api, BenchPlatform } from './support.ts';
 
 const MB = 1_000_000;
 const SMALL = { bytes: 1 * MB, count: 50, parallel: 8 };
-const LARGE = { bytes: 100 * MB, times: 3 };
+const LARGE = { bytes: 100 * MB, times: 5 };
 const SAMPLE_MS = 20;
 const AIM = { ofDirect: 0.8, rssAboveIdleBytes: 100 * 1024 * 1024 };
 const BUCKET = 'bench';
@@ -203,16 +206,6 @@ async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpu
   return { ms, cpuMs: cpuTotal - before };
 }
 
-/** Runs `work` on 0 … count-1, `parallel` at a time. */
-async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-}
-
 interface Pair {
   name: string;
   canopy: { up: Rate; down: Rate };
@@ -220,78 +213,96 @@ interface Pair {
 }
 
 /**
- * `count` objects of `data`, `parallel` at a time, uploaded then downloaded, by each client; in two halves, the
- * second in the other order (Canopy, direct, direct, Canopy), so that drift falls on both.
+ * `count` objects of `data` uploaded, then downloaded, by each client, `parallel` at a time: in rounds of `parallel`
+ * objects, each round by one client then the other, which goes first alternating, so that whatever else the machine
+ * is doing falls on both alike. Rates are of the total times.
  */
 async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: Buffer, parallel: number, label: string): Promise<Pair> {
   const prefix = `small-${parallel}`;
-  const half = SMALL.count / 2;
-  const sums = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
-  const cpu = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
-  const expected = sha256(data);
-  const one = async (which: 'canopy' | 'direct', storage: Storage, first: number) => {
-    const names = Array.from({ length: half }, (_, i) => `${prefix}/${first + i}`);
-    const up = await measured(() => pool(half, parallel, (i) => storage.upload(names[i], data, data.length)));
-    sums[which].up += up.ms;
-    cpu[which].up += up.cpuMs;
-    const down = await measured(() =>
-      pool(half, parallel, async (i) => {
-        const got = await storage.download(names[i], i === 0);
-        if (got.bytes !== data.length || (got.sha256 && got.sha256 !== expected)) {
-          throw new Error(`${which} ${names[i]}: came back as ${got.bytes} bytes, sha256 ${got.sha256}`);
-        }
-      }),
-    );
-    sums[which].down += down.ms;
-    cpu[which].down += down.cpuMs;
-  };
-  await one('canopy', canopy, 0);
-  await one('direct', direct, 0);
-  await one('direct', direct, half);
-  await one('canopy', canopy, half);
-  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: SMALL.count * data.length, ms, cpuMs });
-  return {
-    name: label,
-    canopy: { up: rate(sums.canopy.up, cpu.canopy.up), down: rate(sums.canopy.down, cpu.canopy.down) },
-    direct: { up: rate(sums.direct.up, cpu.direct.up), down: rate(sums.direct.down, cpu.direct.down) },
-  };
-}
-
-/** The large object `times` times each, alternating which client goes first; each to its own name. */
-async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: Buffer): Promise<Pair & { upMs: Record<string, number[]> }> {
-  const expected = sha256(data);
-  const sums = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
-  const cpu = { canopy: { up: 0, down: 0 }, direct: { up: 0, down: 0 } };
-  const upMs: Record<string, number[]> = { canopy: [], direct: [] };
-  for (let k = 0; k < LARGE.times; k++) {
-    const order: Array<['canopy' | 'direct', Storage]> = [
-      ['canopy', canopy],
-      ['direct', direct],
-    ];
-    if (k % 2 === 1) order.reverse();
-    for (const [which, storage] of order) {
-      const name = `large/${k}`;
-      const up = await measured(() => storage.upload(name, data, data.length));
-      sums[which].up += up.ms;
-      cpu[which].up += up.cpuMs;
-      upMs[which].push(up.ms);
-      let got: { bytes: number; sha256?: string } | undefined;
-      const down = await measured(async () => {
-        got = await storage.download(name, k === 0);
-      });
-      sums[which].down += down.ms;
-      cpu[which].down += down.cpuMs;
-      if (got!.bytes !== data.length || (got!.sha256 && got!.sha256 !== expected)) {
-        throw new Error(`${which} ${name}: came back as ${got!.bytes} bytes, sha256 ${got!.sha256}`);
+  const total = { canopy: { up: 0, down: 0, upCpu: 0, downCpu: 0 }, direct: { up: 0, down: 0, upCpu: 0, downCpu: 0 } };
+  const both: Array<['canopy' | 'direct', Storage]> = [
+    ['canopy', canopy],
+    ['direct', direct],
+  ];
+  const rounds = Math.ceil(SMALL.count / parallel);
+  const names = (round: number) =>
+    Array.from({ length: Math.min(parallel, SMALL.count - round * parallel) }, (_, i) => `${prefix}/${round * parallel + i}`);
+  for (const way of ['up', 'down'] as const) {
+    for (let round = 0; round < rounds; round++) {
+      for (const [which, storage] of round % 2 === 1 ? [...both].reverse() : both) {
+        const batch = names(round);
+        const { ms, cpuMs } = await measured(() =>
+          Promise.all(
+            batch.map(async (name) => {
+              if (way === 'up') return storage.upload(name, data, data.length);
+              const got = await storage.download(name);
+              if (got.bytes !== data.length) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes`);
+            }),
+          ),
+        );
+        total[which][way] += ms;
+        total[which][way === 'up' ? 'upCpu' : 'downCpu'] += cpuMs;
       }
     }
   }
-  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: LARGE.times * data.length, ms, cpuMs });
+  const expected = sha256(data);
+  for (const [which, storage] of both) await check(which, storage, `${prefix}/0`, expected);
+  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: SMALL.count * data.length, ms, cpuMs });
+  const of = (which: 'canopy' | 'direct') => ({
+    up: rate(total[which].up, total[which].upCpu),
+    down: rate(total[which].down, total[which].downCpu),
+  });
+  return { name: label, canopy: of('canopy'), direct: of('direct') };
+}
+
+/** Downloads `name` again, untimed, and checks its bytes. */
+async function check(which: string, storage: Storage, name: string, expected: string): Promise<void> {
+  const got = await storage.download(name, true);
+  if (got.sha256 !== expected) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes, sha256 ${got.sha256}`);
+}
+
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+
+/**
+ * The large object `times` times each, alternating which client goes first, each to its own name, after one untimed
+ * round trip each (a warm-up, whose download is checked byte for byte). Rates are the medians of the runs.
+ */
+async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: Buffer): Promise<Pair & { upMs: Record<string, number[]>; downMs: Record<string, number[]> }> {
+  const expected = sha256(data);
+  const runs = {
+    canopy: { up: [] as number[], down: [] as number[], upCpu: [] as number[], downCpu: [] as number[] },
+    direct: { up: [] as number[], down: [] as number[], upCpu: [] as number[], downCpu: [] as number[] },
+  };
+  const both: Array<['canopy' | 'direct', Storage]> = [
+    ['canopy', canopy],
+    ['direct', direct],
+  ];
+  for (const [which, storage] of both) {
+    await storage.upload('large/check', data, data.length);
+    await check(which, storage, 'large/check', expected);
+  }
+  for (let k = 0; k < LARGE.times; k++) {
+    for (const [which, storage] of k % 2 === 1 ? [...both].reverse() : both) {
+      const name = `large/${k}`;
+      const up = await measured(() => storage.upload(name, data, data.length));
+      runs[which].up.push(up.ms);
+      runs[which].upCpu.push(up.cpuMs);
+      const down = await measured(async () => {
+        const got = await storage.download(name);
+        if (got.bytes !== data.length) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes`);
+      });
+      runs[which].down.push(down.ms);
+      runs[which].downCpu.push(down.cpuMs);
+    }
+  }
+  const rate = (ms: number[], cpuMs: number[]): Rate => ({ bytes: data.length, ms: median(ms), cpuMs: median(cpuMs) });
+  const of = (which: 'canopy' | 'direct') => ({ up: rate(runs[which].up, runs[which].upCpu), down: rate(runs[which].down, runs[which].downCpu) });
   return {
-    name: `${LARGE.bytes / MB} MB × ${LARGE.times}`,
-    canopy: { up: rate(sums.canopy.up, cpu.canopy.up), down: rate(sums.canopy.down, cpu.canopy.down) },
-    direct: { up: rate(sums.direct.up, cpu.direct.up), down: rate(sums.direct.down, cpu.direct.down) },
-    upMs,
+    name: `${LARGE.bytes / MB} MB × ${LARGE.times}, median`,
+    canopy: of('canopy'),
+    direct: of('direct'),
+    upMs: { canopy: runs.canopy.up, direct: runs.direct.up },
+    downMs: { canopy: runs.canopy.down, direct: runs.direct.down },
   };
 }
 
@@ -401,6 +412,7 @@ interface Measured {
   machine: string;
   pairs: Pair[];
   largeUpMs: Record<string, number[]>;
+  largeDownMs: Record<string, number[]>;
   memory: { canopy: Memory; direct?: Memory; reason?: string };
   runMs: number;
 }
@@ -435,7 +447,8 @@ function report(m: Measured): string {
   const each = (list: number[]) => list.map((x) => bench.ms(x)).join(', ');
   lines.push(
     `    ${LARGE.bytes / MB} MB uploads one by one: Canopy ${each(m.largeUpMs.canopy)}; direct ${each(m.largeUpMs.direct)}`,
-    `    every first download of a case was checked byte for byte (sha256); all aims ${allMet ? 'met' : 'NOT all met'}`,
+    `    ${LARGE.bytes / MB} MB downloads one by one: Canopy ${each(m.largeDownMs.canopy)}; direct ${each(m.largeDownMs.direct)}`,
+    `    a download of each case was checked byte for byte (sha256), untimed; all aims ${allMet ? 'met' : 'NOT all met'}`,
     '    CPU ms/MB: the process\'s CPU time (every thread) per MB moved. Canopy\'s bytes cross loopback twice (client →',
     '    Canopy → S3 server) and direct\'s once, through the same main thread; CPU/MB × MB/s is CPU ms per second (1,000 = one core busy).',
     '',
@@ -534,6 +547,7 @@ async function run(platform: BenchPlatform): Promise<string> {
     machine,
     pairs,
     largeUpMs: large.upMs,
+    largeDownMs: large.downMs,
     memory: { canopy: canopyMemory, direct: directMemory, reason },
     runMs: performance.now() - started,
   });

@@ -2,25 +2,69 @@
  * A project's storage (/storage/v1), as app developers use it: through @supabase/supabase-js's storage client.
  * Buckets, uploads and downloads, listing, move, copy and remove; public buckets and URLs; RLS policies written by
  * the project's DBA (own folder per user); signed URLs; limits, quotas, MIME types and bad names refused with
- * Storage's error shape; isolation between projects; and that a failed upload leaves neither row nor bytes.
+ * Storage's error shape; isolation between projects; that a failed upload leaves neither row nor bytes; downloads
+ * (ranges, headers, bytes missing from S3, aborted downloads) and the reader that streams them from S3.
  */
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import test from 'ava';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { S3ObjectReader, S3ReadError, UnframedResponse } from '../server/src/storage/object-reader.ts';
 import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
 import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
 
+/** Canopy's connections to S3, as the proxy between them saw them: the request lines sent on each, and whether
+ * it is closed. */
+const s3Connections: Array<{ requests: string[]; closed: boolean }> = [];
+let s3Proxy: net.Server | undefined;
+
+/** A TCP proxy in front of the suite's S3 server, which the platform of this file is given as its S3. */
+async function startS3Proxy(target: { endPoint: string; port: number }) {
+  const server = net.createServer((client) => {
+    const connection = { requests: [] as string[], closed: false };
+    s3Connections.push(connection);
+    const upstream = net.connect(target.port, target.endPoint);
+    client.on('data', (chunk: Buffer) => {
+      const line = chunk.toString('latin1', 0, Math.min(chunk.length, 2048)).split('\r\n')[0];
+      if (/^(GET|PUT|POST|HEAD|DELETE) \//.test(line)) connection.requests.push(line);
+    });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      connection.closed = true;
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) socket.on('close', close).on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 let platform: TestPlatform;
 test.before(async () => {
+  const s3 = JSON.parse(process.env.CANOPY_TEST_S3!);
+  // Not in front of an S3 on https (its certificate names its own host).
+  if (!s3.useSSL) {
+    s3Proxy = await startS3Proxy(s3);
+    process.env.CANOPY_TEST_S3 = JSON.stringify({ ...s3, endPoint: '127.0.0.1', port: (s3Proxy.address() as net.AddressInfo).port });
+  }
   platform = await startTestPlatform();
 });
-test.after.always(() => platform?.stop());
+test.after.always(async () => {
+  await platform?.stop();
+  s3Proxy?.close();
+});
 
 type Project = ActiveProject & { owner: SignedInUser };
 
@@ -603,4 +647,315 @@ test('members browse and download through the control API; owners, administrator
   t.is(deleteProjectStorageObjects, 1);
   t.deepEqual((await reader.client.data(LIST, { id: project.id, bucket })).projectStorageObjects, []);
   t.is((await fetch(downloadUrl)).status, 404, 'the signed URL no longer finds it');
+});
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** GET through Canopy with the service role key: status, headers and the whole body. */
+function get(project: ActiveProject, path: string, headers: Record<string, string> = {}, method = 'GET') {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const request = http.request(`${project.apiUrl}/storage/v1${path}`, { method, headers: { apikey: project.serviceRoleKey, ...headers } });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+    });
+    request.on('error', reject).end();
+  });
+}
+
+test('downloads: whole or a range, with the row’s headers and none of S3’s; bytes missing from S3 are a 404', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('r.txt', bytes('0123456789'), { contentType: 'text/plain', cacheControl: '60' })).error);
+  const info = (await files.info('r.txt')).data!;
+
+  const whole = await get(project, `/object/${bucket}/r.txt`, { origin: 'https://app.example' });
+  t.is(whole.status, 200);
+  t.is(whole.body.toString(), '0123456789');
+  t.like(whole.headers, {
+    'content-type': 'text/plain',
+    'content-length': '10',
+    'accept-ranges': 'bytes',
+    'cache-control': 'max-age=60',
+    etag: info.etag,
+  });
+  t.truthy(whole.headers['last-modified']);
+  t.deepEqual(Object.keys(whole.headers).filter((name) => name.startsWith('x-amz')), []);
+  t.is(whole.headers['access-control-allow-origin'], 'https://app.example', "the CORS plugin's headers are kept");
+
+  const cases: Array<[string, number, string, string | undefined]> = [
+    ['bytes=2-5', 206, '2345', 'bytes 2-5/10'],
+    ['bytes=-3', 206, '789', 'bytes 7-9/10'],
+    ['bytes=7-', 206, '789', 'bytes 7-9/10'],
+    ['bytes=8-100', 206, '89', 'bytes 8-9/10'],
+    ['bytes=0-0', 206, '0', 'bytes 0-0/10'],
+    ['bytes=0-1,4-5', 200, '0123456789', undefined],
+    ['bytes=10-', 416, '', 'bytes */10'],
+  ];
+  for (const [range, status, body, contentRange] of cases) {
+    const answer = await get(project, `/object/${bucket}/r.txt`, { range });
+    t.is(answer.status, status, range);
+    t.is(answer.body.toString(), body, range);
+    t.is(answer.headers['content-range'], contentRange, range);
+    if (status !== 416) t.is(answer.headers['content-length'], String(body.length), range);
+  }
+  const head = await get(project, `/object/${bucket}/r.txt`, {}, 'HEAD');
+  t.is(head.status, 200);
+  t.is(head.headers['content-length'], '10');
+
+  t.falsy((await files.upload('empty.txt', bytes(''), { contentType: 'text/plain' })).error);
+  const empty = await get(project, `/object/${bucket}/empty.txt`);
+  t.is(empty.status, 200);
+  t.is(empty.body.length, 0);
+
+  // Several objects at once, each its own bytes (downloads share read buffers and connections to S3).
+  const blobs = Array.from({ length: 6 }, () => randomBytes(1_500_000 + Math.floor(Math.random() * 500_000)));
+  await Promise.all(blobs.map((blob, i) => files.upload(`blob-${i}.bin`, blob)));
+  for (let round = 0; round < 2; round++) {
+    const answers = await Promise.all(blobs.map((_, i) => get(project, `/object/${bucket}/blob-${i}.bin`)));
+    answers.forEach((answer, i) => t.is(sha256(answer.body), sha256(blobs[i]), `blob ${i}, round ${round}`));
+  }
+  const middle = await get(project, `/object/${bucket}/blob-0.bin`, { range: 'bytes=1000000-1199999' });
+  t.is(sha256(middle.body), sha256(blobs[0].subarray(1_000_000, 1_200_000)));
+
+  // A row whose bytes are gone from S3: a 404 in Storage's shape, not a cut or empty body.
+  const id = (await asDba(project, `select id::text from "p_${project.ref}_storage".objects where bucket_id = $1 and name = 'r.txt'`, [bucket]))[0].id;
+  await createS3Client(platform.services.s3).removeObject(projectBucket(project.ref), `objects/${id}`);
+  const gone = await get(project, `/object/${bucket}/r.txt`);
+  t.is(gone.status, 404);
+  t.like(JSON.parse(gone.body.toString()), { statusCode: '404', error: 'not_found' });
+});
+
+test('an aborted download closes the connection to S3 that carried it; the next downloads are whole', async (t) => {
+  if (!s3Proxy) return t.pass('S3 is on https here: Canopy’s connections to it are not seen');
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  const data = randomBytes(24_000_000);
+  const uploaded = await files.upload('big.bin', data);
+  t.falsy(uploaded.error);
+  const carrying = () => s3Connections.filter((c) => c.requests.some((line) => line.startsWith(`GET /${projectBucket(project.ref)}/objects/${uploaded.data!.id}`)));
+
+  const received = await new Promise<number>((resolve, reject) => {
+    const request = http.get(`${project.apiUrl}/storage/v1/object/${bucket}/big.bin`, { headers: { apikey: project.serviceRoleKey } }, (response) => {
+      response.once('data', (chunk: Buffer) => {
+        request.destroy();
+        resolve(chunk.length);
+      });
+    });
+    request.on('error', reject);
+  });
+  t.true(received < data.length);
+  await waitFor('Canopy to close its connection to S3', async () => carrying().length === 1 && carrying()[0].closed);
+
+  const again = await get(project, `/object/${bucket}/big.bin`);
+  t.is(sha256(again.body), sha256(data));
+  t.is(carrying().length, 2);
+});
+
+/* The reader on its own, against a stand-in for S3. */
+
+interface FakeS3 {
+  url: string;
+  connections: net.Socket[];
+  /** Responses closed before their end, by path. */
+  cut: string[];
+  close(): void;
+}
+
+async function fakeS3(options: { tls?: { key: string; cert: string } } = {}): Promise<FakeS3> {
+  const connections: net.Socket[] = [];
+  const cut: string[] = [];
+  const handler: http.RequestListener = (request, response) => {
+    const path = new URL(request.url!, 'http://x').pathname;
+    response.on('close', () => {
+      if (!response.writableFinished) cut.push(path);
+    });
+    if (path === '/missing') {
+      const xml = '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>';
+      response.writeHead(404, { 'content-type': 'application/xml', 'content-length': xml.length }).end(xml);
+    } else if (path === '/chunked') {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      response.end('no length given');
+    } else if (path === '/cut') {
+      // A body that stops short: S3 hangs up after 100 kB of 1 MB.
+      response.writeHead(200, { 'content-length': 1_000_000 });
+      response.write(Buffer.alloc(100_000, 1), () => setImmediate(() => response.destroy()));
+    } else if (path === '/endless') {
+      // 64 MiB, written as fast as it is read.
+      response.writeHead(200, { 'content-length': 64 * 1024 * 1024 });
+      let left = 1024;
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      const more = () => {
+        while (left > 0) {
+          left--;
+          if (!response.write(chunk)) return response.once('drain', more);
+        }
+        response.end();
+      };
+      more();
+    } else {
+      const body = Buffer.from('0123456789');
+      const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? '');
+      if (range) {
+        const [start, end] = [Number(range[1]), Number(range[2])];
+        response.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/10` });
+        response.end(body.subarray(start, end + 1));
+      } else {
+        response.writeHead(200, { 'content-length': 10, 'x-amz-request-id': 'secret-ish' }).end(body);
+      }
+    }
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => connections.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    connections,
+    cut,
+    close: () => server.close(),
+  };
+}
+
+/** A server that sends what the reader opens at `s3Url` + the request's path, as Canopy does. */
+async function throughReader(reader: S3ObjectReader, s3Url: string) {
+  const server = http.createServer(async (request, response) => {
+    try {
+      const range = request.headers.range ? { start: 2, end: 5 } : undefined;
+      const body = await reader.open(new URL(request.url!, s3Url), range);
+      response.writeHead(body.status, { 'content-length': body.length });
+      body.pipe(response);
+    } catch (error) {
+      const status = error instanceof S3ReadError ? error.status : error instanceof UnframedResponse ? 502 : 500;
+      response.writeHead(status).end((error as Error).name);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return {
+    get: async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(base + path, { headers });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    },
+    base,
+    close: () => server.close(),
+  };
+}
+
+test('the S3 object reader: kept-alive connections, ranges, error statuses, answers it does not frame', async (t) => {
+  const s3 = await fakeS3();
+  const reader = new S3ObjectReader();
+  const canopy = await throughReader(reader, s3.url);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    s3.close();
+  });
+
+  for (let i = 0; i < 3; i++) t.is((await canopy.get('/object')).text, '0123456789');
+  t.is(s3.connections.length, 1, 'one connection, kept alive');
+  t.is(reader.idleCount, 1);
+  const ranged = await canopy.get('/object', { range: 'bytes=2-5' });
+  t.is(ranged.status, 206);
+  t.is(ranged.text, '2345');
+  t.is((await canopy.get('/missing')).status, 404);
+  t.is((await canopy.get('/chunked')).text, 'UnframedResponse');
+  t.is((await canopy.get('/object')).headers.get('x-amz-request-id'), null);
+
+  // S3 closes an idle connection: the next download opens another.
+  for (const socket of s3.connections) socket.destroy();
+  await waitFor('the idle connections to be dropped', async () => reader.idleCount === 0);
+  t.is((await canopy.get('/object')).text, '0123456789');
+
+  // S3 closed the connection as the next request went out (it answers one request per connection, then hangs up on
+  // the next without a word): the request is tried again on a new connection. A new connection is not.
+  const answered: number[] = [];
+  const oneShot = net.createServer((socket) => {
+    let requests = 0;
+    socket.on('data', (chunk: Buffer) => {
+      if (!chunk.includes('\r\n\r\n')) return;
+      if (requests++ > 0 || chunk.includes('/hang-up')) return void socket.destroy();
+      answered.push(1);
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => oneShot.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => oneShot.close());
+  const stale = new S3ObjectReader();
+  const staleUrl = `http://127.0.0.1:${(oneShot.address() as net.AddressInfo).port}`;
+  const viaStale = await throughReader(stale, staleUrl);
+  t.teardown(() => {
+    stale.close();
+    viaStale.close();
+  });
+  for (let i = 0; i < 3; i++) t.is((await viaStale.get('/object')).text, '0123456789');
+  t.is(answered.length, 3, 'each on a new connection, after the kept one failed');
+  t.is((await viaStale.get('/hang-up')).status, 500);
+});
+
+test('the S3 object reader drops the connection when the client goes away mid-body', async (t) => {
+  const s3 = await fakeS3();
+  const reader = new S3ObjectReader();
+  const canopy = await throughReader(reader, s3.url);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    s3.close();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const request = http.get(`${canopy.base}/endless`, (response) => {
+      response.once('data', () => {
+        request.destroy();
+        resolve();
+      });
+    });
+    request.on('error', reject);
+  });
+  await waitFor('S3 to see its answer cut', async () => s3.cut.includes('/endless'));
+  t.is(reader.idleCount, 0);
+  t.is((await canopy.get('/object')).text, '0123456789', 'and the next download is whole');
+
+  // And the other way: S3 hangs up mid-body, and the client's download is cut short, not ended as if whole.
+  const cut = await new Promise<{ bytes: number; whole: boolean }>((resolve) => {
+    http.get(`${canopy.base}/cut`, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolve({ bytes, whole: true }));
+      response.on('error', () => resolve({ bytes, whole: false }));
+      response.on('aborted', () => resolve({ bytes, whole: false }));
+    });
+  });
+  t.false(cut.whole);
+  t.true(cut.bytes < 1_000_000);
+  t.is((await canopy.get('/object')).text, '0123456789');
+});
+
+const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+(haveOpenssl ? test : test.skip)('the S3 object reader speaks TLS to an https endpoint', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const made = spawnSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+  ]);
+  t.is(made.status, 0, made.stderr?.toString());
+  const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+  const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  const s3 = await fakeS3({ tls: { key, cert } });
+  const reader = new S3ObjectReader({ tls: { ca: cert } });
+  const untrusting = new S3ObjectReader();
+  const canopy = await throughReader(reader, s3.url);
+  const refused = await throughReader(untrusting, s3.url);
+  t.teardown(() => {
+    for (const x of [reader, untrusting, canopy, refused, s3]) x.close();
+  });
+  t.is((await canopy.get('/object')).text, '0123456789');
+  t.is((await canopy.get('/object', { range: 'bytes=2-5' })).text, '2345');
+  t.is(s3.connections.length, 1);
+  t.is((await refused.get('/object')).status, 500, 'a certificate nobody vouches for is refused');
 });

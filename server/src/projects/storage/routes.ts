@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type * as Minio from 'minio';
+import { S3ObjectReader } from '../../storage/object-reader.ts';
 import { createS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
 import { StorageError, sendStorageError } from './errors.ts';
@@ -18,6 +19,8 @@ import { MAX_OBJECT_BYTES, uploadRoutes } from './routes/upload.ts';
 
 export interface StorageDependencies {
   s3: Minio.Client;
+  /** Downloads' bytes (uploads and everything else go through `s3`). */
+  reader: S3ObjectReader;
 }
 
 /** JSON requests are small; uploads stream and have their own limit. */
@@ -39,7 +42,8 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     });
     return;
   }
-  const dependencies = { s3: storageS3Client(s3) };
+  const dependencies = { s3: storageS3Client(s3), reader: new S3ObjectReader() };
+  app.addHook('onClose', async () => dependencies.reader.close());
   // supabase-js sends some JSON requests with a JSON content type and no body: that is an empty request.
   app.addHook('onRequest', async (request) => {
     if (request.headers['content-length'] === '0' && request.method !== 'POST' && request.method !== 'PUT') {

@@ -1,12 +1,19 @@
 /**
  * The bytes of objects in the project's S3 bucket. Uploads stream straight through to S3 (a presigned PUT with the
- * declared length), so a body is never held in memory whatever its size; downloads stream back the same way.
+ * declared length), so a body is never held in memory whatever its size; downloads stream back the same way (a
+ * presigned GET, read by storage/object-reader.ts into the response). Presigned URLs stay on the server.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { FastifyReply } from 'fastify';
+import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
 import type { StorageContext } from '../context.ts';
+import { objectNotFound } from '../errors.ts';
+
+/** Presigned URLs are used at once, by this server: the margin is for clocks that differ. */
+const PRESIGNED_SECONDS = 15 * 60;
 
 /** Removes bytes whose rows are gone. */
 export async function removeBytes(context: Pick<StorageContext, 's3' | 's3Bucket'>, keys: string[]): Promise<void> {
@@ -23,7 +30,7 @@ export async function putBytes(
   size: number,
   headers: Record<string, string>,
 ): Promise<{ etag: string }> {
-  const target = new URL(await context.s3.presignedPutObject(context.s3Bucket, key, 15 * 60));
+  const target = new URL(await context.s3.presignedPutObject(context.s3Bucket, key, PRESIGNED_SECONDS));
   const transport = target.protocol === 'https:' ? https : http;
   let received = 0;
   const counter = new Transform({
@@ -55,4 +62,56 @@ export async function putBytes(
       reject(error);
     });
   });
+}
+
+/**
+ * Sends bytes `start`…`end` of `key` as the reply, whose status and headers are set (`whole`: the object, asked
+ * without a Range). S3's answer is awaited first, so that bytes missing from S3 are a 404 and a length other than the
+ * row's an error, before anything is sent; then the body is written straight to the response. If the client goes
+ * away, the connection to S3 is dropped.
+ */
+export async function readBytes(
+  context: Pick<StorageContext, 's3' | 's3Bucket'>,
+  reader: S3ObjectReader,
+  key: string,
+  range: { start: number; end: number; whole?: boolean },
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const length = range.end - range.start + 1;
+  const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
+  let body: ObjectBody;
+  try {
+    body = await reader.open(url, range.whole ? undefined : range);
+  } catch (error) {
+    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
+    if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
+    throw error;
+  }
+  if (body.status !== (range.whole ? 200 : 206) || body.length !== length) {
+    body.destroy();
+    throw new Error(`S3 answered ${body.status} with ${body.length} bytes, for ${length} bytes from ${range.start} of ${key}`);
+  }
+  // Written here, not by Fastify: the body goes to the response buffer by buffer (if the client is gone already,
+  // pipe drops the connection to S3 at once).
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, { ...reply.getHeaders(), 'content-length': length } as http.OutgoingHttpHeaders);
+  body.pipe(reply.raw);
+  return reply;
+}
+
+/** The same through the minio client's stream, for an S3 that answers without a Content-Length. */
+async function readBytesWithMinio(
+  context: Pick<StorageContext, 's3' | 's3Bucket'>,
+  key: string,
+  range: { start: number; end: number; whole?: boolean },
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const length = range.end - range.start + 1;
+  const stream = await (range.whole
+    ? context.s3.getObject(context.s3Bucket, key)
+    : context.s3.getPartialObject(context.s3Bucket, key, range.start, length)
+  ).catch((error: { code?: string }) => {
+    throw error.code === 'NoSuchKey' ? objectNotFound() : error;
+  });
+  return reply.header('content-length', length).send(stream);
 }

@@ -67,7 +67,7 @@ export async function signUpload(project: Signer, bucket: string, name: string, 
   return { url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token };
 }
 
-export function signRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
+export function signRoutes(app: FastifyInstance, { s3, reader }: StorageDependencies) {
   // A signed upload URL, for a caller who may write the object now; the upload itself is PUT there (upload.ts).
   app.post('/object/upload/sign/:bucket/*', async (request) => {
     const context = storageContext(request, s3);
@@ -121,6 +121,6 @@ export function signRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
     const name = objectName(params['*']);
     await verifyToken(context, (request.query as { token?: unknown }).token, PURPOSE, bucket, name);
     const row = await context.asService((client) => findObject(client, context, bucket, name));
-    return sendObject(context, request, reply, row);
+    return sendObject(context, reader, request, reply, row);
   });
 }
