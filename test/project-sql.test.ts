@@ -390,21 +390,24 @@ test('saved queries cannot be given to someone else, and leave with their owner\
 });
 
 test('SQL that writes is announced to the organization’s consoles as project.data_changed; SQL that reads is not', async (t) => {
-  await run(developer, 'create table if not exists announced (id int)');
+  // An organization of its own: the other tests' changes are announced to theirs, not heard here.
+  const quiet = await newOrganization(platform, owner, [[reader, 'read_only']]);
+  const own = await activeProject(platform, owner, quiet);
+  await run(owner, 'create table if not exists announced (id int)', undefined, own);
   const client = await subscriptionClient(platform, reader.token);
   t.teardown(() => client.dispose());
-  const events = subscribe(client, `subscription ($id: UUID!) { organizationEvents(organizationId: $id) { action } }`, { id: org.id });
+  const events = subscribe(client, `subscription ($id: UUID!) { organizationEvents(organizationId: $id) { action } }`, { id: quiet.id });
   t.teardown(() => events.stop());
   const actions = () => events.results.map((result) => result.data?.organizationEvents?.action);
 
   // The subscription starts listening asynchronously: write until the first announcement arrives.
   await waitFor('the first announcement', async () => {
-    await run(developer, 'insert into announced values (1)');
+    await run(owner, 'insert into announced values (1)', undefined, own);
     return actions().includes('project.data_changed');
   });
   events.results.length = 0;
-  await run(developer, 'select * from announced; show search_path');
-  await run(developer, 'insert into announced values (2)');
+  await run(owner, 'select * from announced; show search_path', undefined, own);
+  await run(owner, 'insert into announced values (2)', undefined, own);
   await waitFor('the second write’s announcement', async () => actions().length > 0);
   t.deepEqual(actions(), ['project.data_changed'], 'the read between the writes was not announced');
 });

@@ -1,7 +1,7 @@
 /**
  * Transactions that carry settings for their statements: who is acting and from where (control database, read by
  * the audit triggers), or which role and JWT claims a project API request runs with (organization databases).
- * The settings are transaction-local and set in the same round trip as nothing else: one statement after `begin`.
+ * The settings are transaction-local and set in the same round trip as `begin`.
  * Postgres errors come out as CanopyErrors where they are the caller's to know.
  */
 import type pg from 'pg';
@@ -14,8 +14,11 @@ export async function transactionWithSettings<T>(
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
-    await client.query('select set_config(key, value, true) from json_each_text($1)', [JSON.stringify(settings)]);
+    // One round trip for both: a simple query may hold several statements (its values are escaped literals).
+    const assignments = Object.entries(settings).map(
+      ([key, value]) => `set_config(${client.escapeLiteral(key)}, ${client.escapeLiteral(value)}, true)`,
+    );
+    await client.query(`begin; select ${assignments.join(', ')}`);
     const result = await work(client);
     await client.query('commit');
     return result;
