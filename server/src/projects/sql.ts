@@ -13,6 +13,7 @@ import { CanopyError } from '../errors.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { ProjectDataAccess } from './access.ts';
 import type { ProjectEntry } from './registry.ts';
+import type { SqlError, SqlRun, SqlStatementResult } from './sql-results.ts';
 
 export const SQL_LIMITS = {
   /** The SQL text, in UTF-8 bytes. */
@@ -29,37 +30,6 @@ export const SQL_LIMITS = {
   idleMs: 10_000,
 };
 
-export interface SqlColumn {
-  name: string;
-  /** The Postgres type name (pg_type.typname): int4, text, timestamptz, … */
-  type: string;
-}
-
-export interface SqlStatementResult {
-  command: string;
-  rowCount: number | null;
-  columns: SqlColumn[];
-  rows: Array<Array<string | null>>;
-  truncated: boolean;
-}
-
-export interface SqlError {
-  message: string;
-  /** The SQLSTATE. */
-  code: string;
-  /** 1-based, in characters of the query, as Postgres reports it. */
-  position: number | null;
-  line: number | null;
-  column: number | null;
-  detail: string | null;
-  hint: string | null;
-}
-
-export interface SqlRun {
-  results: SqlStatementResult[];
-  error: SqlError | null;
-  durationMs: number;
-}
 
 /** Values stay Postgres's text: nothing is parsed (the owner pools' clients use these parsers). */
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };

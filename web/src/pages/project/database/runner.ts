@@ -5,37 +5,10 @@
 import { useClient } from '@urql/solid';
 import { errorCode, errorMessage } from '../../../graphql/client.ts';
 import { useProject } from '../../../layout/project.tsx';
+// The answer's shape, as the server writes it.
+import type { SqlError, SqlRun, SqlStatementResult } from '../../../../../server/src/projects/sql-results.ts';
 
-export interface SqlColumn {
-  name: string;
-  /** pg_type.typname: int4, text, timestamptz … */
-  type: string;
-}
-
-export interface SqlStatementResult {
-  command: string;
-  rowCount: number | null;
-  columns: SqlColumn[];
-  /** Postgres's text of each value; null stays null. */
-  rows: Array<Array<string | null>>;
-  truncated: boolean;
-}
-
-export interface SqlError {
-  message: string;
-  code: string;
-  position: number | null;
-  line: number | null;
-  column: number | null;
-  detail: string | null;
-  hint: string | null;
-}
-
-export interface SqlRun {
-  results: SqlStatementResult[];
-  error: SqlError | null;
-  durationMs: number;
-}
+export type { SqlColumn, SqlError, SqlRun, SqlStatementResult } from '../../../../../server/src/projects/sql-results.ts';
 
 const RUN_PROJECT_SQL = `mutation RunProjectSql($projectId: UUID!, $query: String!, $params: [String]) {
   runProjectSql(projectId: $projectId, query: $query, params: $params) {
