@@ -24,13 +24,16 @@ export const refreshLiveQueries = () => setRevision((n) => n + 1);
  */
 export function createLiveQuery<Data = any, Variables extends AnyVariables = AnyVariables>(args: CreateQueryArgs<Data, Variables>) {
   const [result, refetch] = createQuery<Data, Variables>({ requestPolicy: 'cache-and-network', ...args });
-  let stale = false;
+  // In flight: fetching, or `stale` (urql's own re-execution after a mutation, or cache-and-network, which leaves
+  // `fetching` false).
+  const inFlight = () => result.fetching || !!result.stale;
+  let missed = false;
   const reread = () => {
-    stale = result.fetching;
-    if (!stale) refetch({ requestPolicy: 'network-only' });
+    missed = inFlight();
+    if (!missed) refetch({ requestPolicy: 'network-only' });
   };
   createEffect(on(revision, reread, { defer: true }));
-  createEffect(on(() => result.fetching, (fetching) => !fetching && stale && reread(), { defer: true }));
+  createEffect(on(inFlight, (busy) => !busy && missed && reread(), { defer: true }));
   return [result, refetch] as const;
 }
 
