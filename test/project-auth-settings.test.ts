@@ -5,6 +5,7 @@
  */
 import { createClient } from '@supabase/supabase-js';
 import test from 'ava';
+import { globMatches } from '../server/src/projects/auth/redirects.ts';
 import { ControlClient, PASSWORD, type SignedInUser, signUp, uniqueEmail } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -205,4 +206,22 @@ test.serial('the auth API follows a change from its next request', async (t) => 
   t.is(new URL(variables.link).searchParams.get('redirect_to'), 'https://app.example.com/welcome');
   await reset();
   t.is((await supabase().auth.signUp({ email: uniqueEmail('end-user'), password: PASSWORD })).error, null);
+});
+
+test('redirect globs: `*` within a path segment, `**` across them, matched in one pass (no backtracking to exploit)', (t) => {
+  const cases: Array<[string, string, boolean]> = [
+    ['https://app.example.com/welcome', 'https://app.example.com/welcome', true],
+    ['https://app.example.com/welcome', 'https://app.example.com/welcomex', false],
+    ['https://app.example.com/*', 'https://app.example.com/a', true],
+    ['https://app.example.com/*', 'https://app.example.com/a/b', false],
+    ['https://app.example.com/**', 'https://app.example.com/a/b?x=1', true],
+    ['https://app.example.com/*/done', 'https://app.example.com/a/done', true],
+    ['https://app.example.com/*/done', 'https://app.example.com/a/b/done', false],
+    ['https://app.example.com/**/done', 'https://app.example.com/a/b/done', true],
+    ['https://app.example.com/a*a', 'https://app.example.com/a', false],
+    ['https://app.example.com/a*b*c', 'https://app.example.com/axbxc', true],
+    // What made a regular expression backtrack for seconds: many wildcards, a long text that almost matches.
+    [`https://app.example.com/${'*x'.repeat(12)}`, `https://app.example.com/${'x'.repeat(40_000)}y`, false],
+  ];
+  for (const [pattern, text, expected] of cases) t.is(globMatches(pattern, text), expected, `${pattern} ~ ${text.slice(0, 60)}`);
 });

@@ -300,6 +300,18 @@ test('public buckets: readable by the anon key and by public URL without a key; 
   t.is((await anon.from(open).remove(['cat.txt'])).data!.length, 0);
 });
 
+test('an uploaded HTML page is served sandboxed: on the console\'s origin it runs no script and has no rights', async (t) => {
+  const project = await sharedProject();
+  const open = await newBucket(project, { public: true });
+  const page = '<script>fetch("/graphql", { method: "POST", credentials: "include" })</script>';
+  await supabase(project, project.serviceRoleKey).storage.from(open).upload('x.html', bytes(page), { contentType: 'text/html' });
+  const response = await fetch(supabase(project).storage.from(open).getPublicUrl('x.html').data.publicUrl);
+  t.is(response.status, 200);
+  t.regex(response.headers.get('content-security-policy') ?? '', /\bsandbox\b/);
+  t.regex(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  t.is(response.headers.get('x-content-type-options'), 'nosniff');
+});
+
 test("keyless downloads (public URLs, signed URLs) count as the project's traffic", async (t) => {
   const project = await activeProject(platform, await signUpOwner(platform));
   const bucket = await newBucket(project, { public: true });

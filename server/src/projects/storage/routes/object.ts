@@ -176,6 +176,9 @@ export async function sendObject(
 ) {
   const size = Number(row.size);
   reply.header('content-type', row.mime_type ?? 'application/octet-stream');
+  // Uploaded HTML or SVG is served on the console's origin: sandboxed, it runs no script and has no origin's rights.
+  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+  reply.header('x-content-type-options', 'nosniff');
   reply.header('accept-ranges', 'bytes');
   if (row.metadata.eTag) reply.header('etag', row.metadata.eTag);
   if (row.metadata.cacheControl) reply.header('cache-control', row.metadata.cacheControl);
