@@ -43,11 +43,12 @@ begin
     into predicate
     from pg_attribute a
     where a.attrelid = target and a.attname in (select jsonb_object_keys(key)) and not a.attisdropped;
-  -- The question asked of every subscriber is prepared once per connection and planned once per role: planning is
-  -- most of its cost. Named after its text, so a table dropped and made again under another definition gets a new
-  -- statement. Policies are evaluated at execution with the claims of the moment (canopy.uid() and canopy.jwt() are
-  -- stable, read when they run), as PostGraphile's own prepared statements evaluate them. Prepared as the first
-  -- subscriber's role: the authenticator itself may not even look into a project's schema.
+  -- The question asked of every subscriber is prepared once per call and planned once per role: planning is most of
+  -- its cost. Prepared afresh by every call, never taken from the session: a statement of that name left on this
+  -- pooled connection may have been made by any tenant's code. Policies are evaluated at execution with the claims of
+  -- the moment (canopy.uid() and canopy.jwt() are stable, read when they run), as PostGraphile's own prepared
+  -- statements evaluate them. Prepared as the first subscriber's role: the authenticator itself may not even look
+  -- into a project's schema.
   exists_query := format('select exists (select from %s where %s)', relation, predicate);
   statement_name := 'canopy_live_' || md5(exists_query);
   execute_prepared := format('execute %I(%L)', statement_name, key);
@@ -67,9 +68,10 @@ begin
     if readable then
       begin
         if not prepared then
-          if not exists (select from pg_prepared_statements p where p.name = statement_name) then
-            execute format('prepare %I (jsonb) as %s', statement_name, exists_query);
+          if exists (select from pg_prepared_statements p where p.name = statement_name) then
+            execute format('deallocate %I', statement_name);
           end if;
+          execute format('prepare %I (jsonb) as %s', statement_name, exists_query);
           prepared := true;
         end if;
         execute execute_prepared into seen;
@@ -91,5 +93,8 @@ begin
     visible := visible || seen;
     records := records || record_text;
   end loop;
+  if prepared then
+    execute format('deallocate %I', statement_name);
+  end if;
 end;
-$$ language plpgsql volatile;
+$$ language plpgsql volatile set search_path to pg_catalog, pg_temp;
