@@ -173,6 +173,14 @@ test('a Postgres error comes back as data, with its line and column, after the r
   t.truthy(hinted.error!.hint);
 });
 
+test('a row too large to hold (one value of hundreds of MB) stops the run with an error, not the server', async (t) => {
+  const huge = await failing(developer, "select repeat('x', 600000000) as value");
+  t.is(huge.error!.code, '54000');
+  t.regex(huge.error!.message, /larger than 64 MB/);
+  // The server is up, and so is the project's next run.
+  t.deepEqual((await run(developer, 'select 1 as one')).results[0]!.rows, [['1']]);
+});
+
 test('a statement that runs too long is cancelled and reported, and the next run has the usual timeout', async (t) => {
   const started = Date.now();
   const slow = await failing(developer, `set statement_timeout = '200ms'; select pg_sleep(10)`);
@@ -400,14 +408,19 @@ test('SQL that writes is announced to the organization’s consoles as project.d
   t.teardown(() => events.stop());
   const actions = () => events.results.map((result) => result.data?.organizationEvents?.action);
 
-  // The subscription starts listening asynchronously: write until the first announcement arrives.
-  await waitFor('the first announcement', async () => {
-    await run(owner, 'insert into announced values (1)', undefined, own);
-    return actions().includes('project.data_changed');
+  // The subscription starts listening asynchronously: rename the organization until that is heard.
+  const rename = `mutation ($id: UUID!, $name: String!) { updateOrganization(input: { id: $id, patch: { name: $name } }) { clientMutationId } }`;
+  await waitFor('the subscription to listen', async () => {
+    await owner.client.data(rename, { id: quiet.id, name: `Quiet ${Date.now()}` });
+    return actions().includes('organization.updated');
   });
-  events.results.length = 0;
+  const renames = () => actions().filter((action) => action === 'organization.updated').length;
+  const changes = () => actions().filter((action) => action === 'project.data_changed');
   await run(owner, 'select * from announced; show search_path', undefined, own);
-  await run(owner, 'insert into announced values (2)', undefined, own);
-  await waitFor('the second write’s announcement', async () => actions().length > 0);
-  t.deepEqual(actions(), ['project.data_changed'], 'the read between the writes was not announced');
+  await run(owner, 'insert into announced values (1)', undefined, own);
+  // Announcements arrive in the order of their commits: once a rename made after both is heard, so is all before it.
+  const before = renames();
+  await owner.client.data(rename, { id: quiet.id, name: 'Quiet, after the write' });
+  await waitFor('the rename after the write', async () => renames() > before);
+  t.deepEqual(changes(), ['project.data_changed'], 'the write was announced, the read before it was not');
 });

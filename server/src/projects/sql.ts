@@ -7,6 +7,7 @@
  * Postgres errors are the run's result, not a failure of the request: they come back as data, with where in the SQL
  * they happened. Every value comes back as Postgres's text, parsed by nothing.
  */
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import type { Identity, RequestOrigin } from '../control/accounts.ts';
 import { CanopyError } from '../errors.ts';
@@ -28,6 +29,8 @@ export const SQL_LIMITS = {
   graceMs: 5_000,
   poolSize: 2,
   idleMs: 10_000,
+  /** One message from Postgres (a row of the result): larger ones end the run (see refuseHugeMessages). */
+  messageBytes: 64 * 1_048_576,
 };
 
 
@@ -100,9 +103,45 @@ export class ProjectOwnerPools {
     });
     // A connection ended from outside (the project paused, Postgres restarted) is replaced on the next run.
     pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      refuseHugeMessages((client as unknown as { connection: { stream: Duplex } }).connection.stream);
+    });
     return { pool, typeNames: new Map() };
   }
+}
+
+/**
+ * Ends the connection when Postgres starts a message larger than `SQL_LIMITS.messageBytes`, before pg buffers and
+ * decodes it: a single value of some hundreds of MB (`select repeat('x', 600000000)`) makes pg's parser throw in the
+ * socket's data handler, where nothing can catch it, and that would stop the server. Listens first, at a message
+ * boundary (after the connection's startup), and follows the messages' 5-byte headers.
+ */
+function refuseHugeMessages(stream: Duplex) {
+  let header = Buffer.alloc(0);
+  let skip = 0;
+  stream.prependListener('data', (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length; ) {
+      if (skip > 0) {
+        const skipped = Math.min(skip, chunk.length - at);
+        skip -= skipped;
+        at += skipped;
+        continue;
+      }
+      const taken = chunk.subarray(at, at + 5 - header.length);
+      header = Buffer.concat([header, taken]);
+      at += taken.length;
+      if (header.length < 5) return;
+      const length = header.readUInt32BE(1);
+      header = Buffer.alloc(0);
+      if (length > SQL_LIMITS.messageBytes) {
+        const megabytes = SQL_LIMITS.messageBytes / 1_048_576;
+        stream.destroy(Object.assign(new Error(`A row of the result is larger than ${megabytes} MB; the run was stopped`), { code: '54000' }));
+        return;
+      }
+      skip = length - 4;
+    }
+  });
 }
 
 /** Commands that change nothing (a function called by SELECT, or SELECT INTO, may still write: not announced). */
