@@ -1,7 +1,8 @@
 /**
  * What the project APIs need to know about a project, by ref: its status, its JWT secret and its database. Read from
  * the control database once and cached; a change to the project or its secrets is announced on `canopy:projects`
- * (a trigger), and the entry is forgotten. Unknown refs are cached too, so guessing refs costs one query per ref.
+ * (a trigger), and the entry is forgotten. Unknown refs are cached too (up to MAX_MISSES), so guessing refs costs
+ * one query per ref.
  */
 import type { webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose';
@@ -42,8 +43,12 @@ export function refuseUnlessActive(entry: ProjectEntry | undefined): asserts ent
   }
 }
 
+/** Unknown refs remembered at most (a few MB); beyond, they are forgotten all at once. */
+const MAX_MISSES = 10_000;
+
 export class ProjectRegistry {
   private readonly entries = new Map<string, Promise<ProjectEntry | undefined>>();
+  private readonly misses = new Set<string>();
   private listener?: pg.PoolClient;
 
   constructor(
@@ -80,9 +85,17 @@ export class ProjectRegistry {
     const loading = this.load(ref);
     if (this.listener) {
       this.entries.set(ref, loading);
-      loading.catch(() => this.entries.delete(ref));
+      loading.then((entry) => entry || this.missed(ref), () => this.entries.delete(ref));
     }
     return loading;
+  }
+
+  /** Refs that are no project are remembered too, but only so many: guessing refs must not fill the memory. */
+  private missed(ref: string) {
+    this.misses.add(ref);
+    if (this.misses.size <= MAX_MISSES) return;
+    for (const miss of this.misses) this.entries.delete(miss);
+    this.misses.clear();
   }
 
   async close(): Promise<void> {
