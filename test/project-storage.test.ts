@@ -858,6 +858,26 @@ async function throughReader(reader: S3ObjectReader, s3Url: string) {
   };
 }
 
+test('the S3 object reader gives up on an S3 that never starts answering, and its connection', async (t) => {
+  const connections: net.Socket[] = [];
+  let closed = 0;
+  // Accepts, reads, never answers.
+  const silent = net.createServer((socket) => {
+    connections.push(socket);
+    socket.on('close', () => closed++).resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const reader = new S3ObjectReader({ headMs: 200 });
+  t.teardown(() => {
+    reader.close();
+    for (const socket of connections) socket.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as net.AddressInfo;
+  await t.throwsAsync(reader.open(new URL(`http://127.0.0.1:${port}/bucket/key`)));
+  await waitFor('the connection to close', async () => connections.length > 0 && closed === connections.length);
+});
+
 test('the S3 object reader: kept-alive connections, ranges, error statuses, answers it does not frame', async (t) => {
   const s3 = await fakeS3();
   const reader = new S3ObjectReader();

@@ -52,6 +52,9 @@ export interface ObjectReaderOptions {
   maxIdle?: number;
   /** How long an idle connection is kept (default 4 s: below the keep-alive timeouts of S3 servers). */
   idleMs?: number;
+  /** How long S3 may take to start answering (its status line and headers) before the request fails (default 30 s).
+   * Only the head: once the body flows, a slow client's backpressure pauses reading, and that is no stall. */
+  headMs?: number;
   /** For https endpoints: `ca` and the like (tests). */
   tls?: tls.ConnectionOptions;
 }
@@ -67,11 +70,13 @@ export class S3ObjectReader {
   private closed = false;
   readonly maxIdle: number;
   readonly idleMs: number;
+  readonly headMs: number;
   readonly tlsOptions: tls.ConnectionOptions;
 
   constructor(options: ObjectReaderOptions = {}) {
     this.maxIdle = options.maxIdle ?? 32;
     this.idleMs = options.idleMs ?? 4_000;
+    this.headMs = options.headMs ?? 30_000;
     this.tlsOptions = options.tls ?? {};
   }
 
@@ -187,7 +192,7 @@ class Connection {
   exchange(request: string, range?: { start: number; end: number }): Promise<ObjectBody> {
     return new Promise((resolve, reject) => {
       this.current = new Answer(this, this.reader, this.answered > 0, range, resolve, reject);
-      this.socket.setTimeout(0);
+      this.socket.setTimeout(this.reader.headMs);
       this.socket.ref();
       this.socket.write(request);
     });
@@ -234,6 +239,11 @@ class Connection {
   destroy(): void {
     this.broken = true;
     this.socket.destroy();
+  }
+
+  /** S3 has started answering: from now on its pace is the client's. */
+  headIn(): void {
+    this.socket.setTimeout(0);
   }
 
   private end(error: Error): void {
@@ -320,6 +330,7 @@ class Answer {
       return false;
     }
     this.head = '';
+    this.connection.headIn();
     this.remaining = Number(declared);
     this.keepAlive = statusLine[1] === '1' && !/(^|,)\s*close\s*(,|$)/i.test(headers.get('connection') ?? '');
     const sent = /^bytes (\d+)-\d+\//.exec(headers.get('content-range') ?? '');
