@@ -9,38 +9,10 @@ import type pg from 'pg';
 import { actingTransaction } from '../db/transactions.ts';
 import { CanopyError } from '../errors.ts';
 import type { Identity, RequestOrigin } from './accounts.ts';
+import type { PlatformCluster, PlatformJob, PlatformJobs } from './platform-results.ts';
 
 export const JOB_STATES = ['all', 'pending', 'running', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
-
-export interface PlatformJob {
-  id: string;
-  taskIdentifier: string;
-  queueName: string | null;
-  key: string | null;
-  attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  runAt: string;
-  lockedAt: string | null;
-  lockedBy: string | null;
-  createdAt: string;
-}
-
-export interface PlatformJobs {
-  pending: number;
-  running: number;
-  failed: number;
-  jobs: PlatformJob[];
-}
-
-export interface PlatformCluster {
-  name: string;
-  capacity: number | null;
-  organizationDatabases: number;
-  projects: number;
-  createdAt: string | null;
-}
 
 /** A job's state: locked by a worker is running; out of attempts is failed (graphile-worker keeps it); else pending. */
 const STATE = `case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed' else 'pending' end`;

@@ -6,16 +6,9 @@ import { formatDate, PageHeader } from '../../ui/misc.tsx';
 import { Empty, QueryState } from '../../ui/states.tsx';
 import { createPolling } from './live.ts';
 import { RefreshError } from './table.tsx';
+import type { PlatformCluster } from '../../../../server/src/control/platform-results.ts';
 
 const CLUSTERS = `query PlatformClusters { platformClusters { name capacity organizationDatabases projects createdAt } }`;
-
-interface PlatformCluster {
-  name: string;
-  capacity: number | null;
-  organizationDatabases: number;
-  projects: number;
-  createdAt: string | null;
-}
 
 export function AdminClusters() {
   const [result, refetch] = createQuery<{ platformClusters: PlatformCluster[] | null }>({ query: CLUSTERS, requestPolicy: 'cache-and-network' });

@@ -11,6 +11,7 @@ import { formatDate, PageHeader } from '../../ui/misc.tsx';
 import { Empty, QueryState } from '../../ui/states.tsx';
 import { createPolling, keepPrevious } from './live.ts';
 import { RefreshError } from './table.tsx';
+import type { PlatformJob, PlatformJobs } from '../../../../server/src/control/platform-results.ts';
 
 const JOBS = `query PlatformJobs($state: String!, $first: Int!) {
   platformJobs(state: $state, first: $first) {
@@ -21,27 +22,6 @@ const JOBS = `query PlatformJobs($state: String!, $first: Int!) {
 const RETRY = `mutation RetryPlatformJob($id: BigInt!) { retryPlatformJob(id: $id) }`;
 
 type JobState = 'pending' | 'running' | 'failed';
-
-interface PlatformJob {
-  id: string;
-  taskIdentifier: string;
-  queueName: string | null;
-  key: string | null;
-  attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  runAt: string;
-  lockedAt: string | null;
-  lockedBy: string | null;
-  createdAt: string;
-}
-
-interface PlatformJobs {
-  pending: number;
-  running: number;
-  failed: number;
-  jobs: PlatformJob[];
-}
 
 const FIRST = 100;
 const STATE_OPTIONS = [
