@@ -489,3 +489,25 @@ test('hostile input to the SQL editor is refused with INVALID_INPUT; hostile SQL
     t.deepEqual(next.runProjectSql, { results: [{ command: 'SELECT', rows: [['1']] }], error: null });
   }
 });
+
+test('hostile filters of the audit log are literal text or refused, never SQL and never INTERNAL_ERROR', async (t) => {
+  const owner = await signUp(platform);
+  const { createOrganization } = await owner.client.data(CREATE_ORG, { name: 'Audited', slug: `audited-${randomBytes(3).toString('hex')}` });
+  const id = createOrganization.result.id;
+  const events = `query ($id: UUID!, $action: String, $after: Datetime) {
+    organizationAuditEvents(organizationId: $id, action: $action, occurredAfter: $after) { totalCount }
+  }`;
+  t.true((await owner.client.data(events, { id })).organizationAuditEvents.totalCount > 0, 'the organization has entries');
+  // An action is matched as the start of the text, literally: no quotes, LIKE wildcards or regex reach the SQL.
+  for (const action of [`' or '1'='1`, '%', '_', '.*', 'organization.%', 'x'.repeat(10_000)]) {
+    const { organizationAuditEvents } = await owner.client.data(events, { id, action });
+    t.is(organizationAuditEvents.totalCount, 0, action.slice(0, 40));
+  }
+  for (const variables of [{ id, action: 'organization.\u0000' }, { id, after: 'not a date' }, { id, after: '2026-13-45' }]) {
+    const result = await owner.client.request(events, variables);
+    assertNothingLeaks(t, result);
+    const code = result.errors?.[0].extensions?.code;
+    t.truthy(code, JSON.stringify(variables));
+    t.not(code, 'INTERNAL_ERROR', JSON.stringify(variables));
+  }
+});
