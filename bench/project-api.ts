@@ -38,8 +38,8 @@ import type { Api, BenchPlatform } from './support.ts';
 /* ------------------------------------------------------------------ settings and aims */
 
 const LOAD = { connections: 20, warmupSeconds: 2, seconds: 10 };
-/** Connections for each server: Canopy's default per organization database (CANOPY_ORG_POOL_SIZE), and the bare ones'. */
-const POOL_SIZE = 10;
+/** Connections for each server: Canopy's default for a project's pool (CANOPY_PROJECT_POOL_SIZE), and the bare ones'. */
+const POOL_SIZE = 5;
 const SEED_ROWS = { mine: 1000, others: 1000 };
 const COLD_PROJECTS = 5;
 const HEAP_PROJECTS = [10, 100] as const;
@@ -244,7 +244,7 @@ async function listen(app: FastifyInstance, path: string): Promise<string> {
 
 /**
  * Single-tenant PostGraphile 5: the project's schema with the same presets, inflection (KeepIdPlugin, no Node
- * interface) and pool size as Canopy's instances, logged in as the organization's authenticator, with the same role
+ * interface) and pool size as Canopy's instances, logged in as the project's authenticator, with the same role
  * and claims as pgSettings after verifying the token with jose. What it lacks is Canopy's: the project lookup, the
  * API key check, query limits, rate and usage accounting, helmet and CORS.
  */

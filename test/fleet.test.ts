@@ -100,6 +100,47 @@ test('a new db/tenant file is rolled out to every existing organization and proj
   });
 });
 
+test("the fleet migration gives a project from before per-project logins its own, and takes the organization's away", async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  const project = await activeProject(owner, org.id);
+  const [login, organizationLogin] = [`p_${project.ref}_authenticator`, `o_${org.ref}_authenticator`];
+  const apiRoles = ['anon', 'authenticated', 'service'].map((role) => `p_${project.ref}_${role}`).join(', ');
+  // As such a project was: no login of its own, its API roles granted to the organization's authenticator.
+  await withClient(rootUrl(`org_${org.ref}`), async (client) => {
+    await client.query(`drop owned by ${login}`);
+    await client.query(`drop role ${login}`);
+    await client.query(`grant ${apiRoles} to ${organizationLogin}`);
+  });
+  await platform.owner.query('update app_private.project_secrets set authenticator_password_sealed = null where project_id = $1', [
+    project.id,
+  ]);
+
+  await migrateOrganizationDatabase(platform.worker, org.id);
+  const memberships = await withClient(rootUrl(), async (client) => {
+    const { rows } = await client.query<{ login: string; roles: number }>(
+      `select r.rolname as login, count(m.roleid)::int as roles from pg_roles r left join pg_auth_members m on m.member = r.oid
+       where r.rolname = any($1) group by r.rolname order by 1`,
+      [[login, organizationLogin]],
+    );
+    return rows;
+  });
+  t.deepEqual(memberships, [
+    { login: organizationLogin, roles: 0 },
+    { login, roles: 3 },
+  ]);
+  const { projectCredentials } = await owner.client.data(
+    `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey } }`,
+    { id: project.id },
+  );
+  const response = await fetch(`${projectCredentials.apiUrl}/graphql/v1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', apikey: projectCredentials.anonKey },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
+  t.deepEqual(await response.json(), { data: { __typename: 'Query' } }, 'its API answers, on its new login');
+});
+
 // Reconciling repairs the whole installation: the two reconcile tests must not run at once.
 test.serial('reconcile reports orphans and missing objects, repairs them when asked, and never touches another installation', async (t) => {
   const owner = await signUp(platform);

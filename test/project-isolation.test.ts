@@ -44,6 +44,7 @@ test.before(async () => {
     await activeProject(platform, owner, other),
   ];
   for (const project of [A, B, C]) await plantSecret(project);
+  await plantRoleThief(A);
 });
 test.after.always(() => platform?.stop());
 
@@ -162,4 +163,87 @@ test("project APIs keep the control API's query limits", async (t) => {
   });
   const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
   t.is(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', JSON.stringify(body));
+});
+
+/* ------------------------------------------------------------------ SQL that a project's DBA writes */
+
+/**
+ * A's DBA may write any function, and A's API runs it: here one that tries to become another role and read the
+ * `secrets` table of the schema it is given. Postgres checks SET ROLE against the session's login, which must
+ * therefore be A's alone.
+ */
+async function plantRoleThief(project: Project) {
+  await withClient(project.databaseUrl, (client) =>
+    client.query(`
+      create function p_${project.ref}.steal(target text, from_schema text) returns text as $$
+      declare
+        stolen text;
+      begin
+        perform set_config('role', target, true);
+        execute format('select string_agg(value, '','') from %I.secrets', from_schema) into stolen;
+        return stolen;
+      end
+      $$ language plpgsql stable;
+    `),
+  );
+}
+
+const stealThroughA = async (target: string, fromSchema: string) => {
+  const response = await fetch(`${A.apiUrl}/graphql/v1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', apikey: A.serviceRoleKey },
+    body: JSON.stringify({
+      query: 'query ($target: String!, $schema: String!) { steal(target: $target, fromSchema: $schema) }',
+      variables: { target, schema: fromSchema },
+    }),
+  });
+  return { status: response.status, text: await response.text() };
+};
+
+for (const [label, target] of [
+  ["B's service role (same organization)", () => [`p_${B.ref}_service`, `p_${B.ref}`]],
+  ["B's anon role (same organization)", () => [`p_${B.ref}_anon`, `p_${B.ref}`]],
+  ["B's authenticated role (same organization)", () => [`p_${B.ref}_authenticated`, `p_${B.ref}`]],
+  ["B's owner (same organization)", () => [`p_${B.ref}_owner`, `p_${B.ref}`]],
+  ["B's authenticator (same organization)", () => [`p_${B.ref}_authenticator`, `p_${B.ref}`]],
+  ["C's service role (another organization)", () => [`p_${C.ref}_service`, `p_${C.ref}`]],
+] as const) {
+  test(`a function of A's, called through A's API, cannot become ${label}`, async (t) => {
+    const [role, schema] = target();
+    const { text } = await stealThroughA(role, schema);
+    t.regex(text, /"code":"FORBIDDEN"/, text);
+    t.false(text.includes('secret of'), 'no data');
+  });
+}
+
+test("the login A's API runs on reads nothing itself: a function that sets the role to none is refused", async (t) => {
+  const { text } = await stealThroughA('none', `p_${A.ref}`);
+  t.regex(text, /"code":"FORBIDDEN"/, text);
+  t.false(text.includes('secret of'), 'no data');
+});
+
+test("the matrix of thieves is not vacuous: the same function, becoming A's own anon role, reads A's secret", async (t) => {
+  const { text } = await stealThroughA(`p_${A.ref}_anon`, `p_${A.ref}`);
+  t.true(text.includes(`secret of ${A.ref}`), text);
+});
+
+test("each project's authenticator can become its own three API roles, and the organization's none", async (t) => {
+  const memberships = await withClient(process.env.CANOPY_TEST_ROOT_URL!, async (client) => {
+    const { rows } = await client.query<{ login: string; roles: string[] }>(
+      `select login.rolname as login, coalesce(array_agg(granted.rolname::text order by granted.rolname)
+                filter (where granted.rolname is not null), '{}') as roles
+       from pg_roles login
+       left join pg_auth_members m on m.member = login.oid
+       left join pg_roles granted on granted.oid = m.roleid
+       where login.rolname = any($1) group by login.rolname`,
+      [[`p_${A.ref}_authenticator`, `p_${B.ref}_authenticator`, `o_${A.org.ref}_authenticator`]],
+    );
+    return Object.fromEntries(rows.map((row) => [row.login, row.roles]));
+  });
+  const apiRoles = (ref: string) => [`p_${ref}_anon`, `p_${ref}_authenticated`, `p_${ref}_service`];
+  t.deepEqual(memberships, {
+    [`p_${A.ref}_authenticator`]: apiRoles(A.ref),
+    [`p_${B.ref}_authenticator`]: apiRoles(B.ref),
+    [`o_${A.org.ref}_authenticator`]: [],
+  });
 });

@@ -220,7 +220,7 @@ test('catalogs name tenants only by opaque refs, and PUBLIC may neither connect 
   t.false(schema.can);
 });
 
-test('pausing ends the owner login and keeps the API roles out of reach; resuming brings both back', async (t) => {
+test("pausing ends the project's logins and keeps the API roles out of reach; resuming brings both back", async (t) => {
   const owner = await signUp(platform);
   const org = await newOrganization(platform, owner);
   const project = await activeProject(owner, org.id);
@@ -229,8 +229,10 @@ test('pausing ends the owner login and keeps the API roles out of reach; resumin
     catalog(
       `select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid
        join pg_roles a on a.oid = m.member where a.rolname = $1 order by 1`,
-      [`o_${org.ref}_authenticator`],
+      [`p_${project.ref}_authenticator`],
     );
+  const authenticatorMayLogIn = async () =>
+    (await catalog('select rolcanlogin from pg_roles where rolname = $1', [`p_${project.ref}_authenticator`]))[0].rolcanlogin;
   t.is((await apiRolesOfAuthenticator()).length, 3);
 
   const open = new pg.Client(databaseUrl);
@@ -242,6 +244,7 @@ test('pausing ends the owner login and keeps the API roles out of reach; resumin
   await open.end().catch(() => {});
   t.regex(String(await canConnect(databaseUrl)), /not permitted to log in/);
   t.deepEqual(await apiRolesOfAuthenticator(), []);
+  t.false(await authenticatorMayLogIn());
   t.is(
     await owner.client.errorCode(`mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, { id: project.id }),
     'INVALID_STATE',
@@ -251,6 +254,7 @@ test('pausing ends the owner login and keeps the API roles out of reach; resumin
   await until(owner, project.id, 'active');
   t.true(await canConnect(databaseUrl));
   t.is((await apiRolesOfAuthenticator()).length, 3);
+  t.true(await authenticatorMayLogIn());
 });
 
 test('rotating the JWT secret changes every key; resetting the password changes the connection string', async (t) => {
@@ -328,7 +332,7 @@ for (let stepsDone = 0; stepsDone <= PROVISIONING_STEPS.length; stepsDone++) {
     await provisionProject(platform.worker, project);
     const done = (await platform.owner.query('select steps from app_public.projects where id = $1', [project.id])).rows[0];
     t.is(done.steps.length, PROVISIONING_STEPS.length, 'each step is recorded once');
-    t.is((await catalog(`select rolname from pg_roles where rolname like $1`, [`p_${project.ref}%`])).length, 4);
+    t.is((await catalog(`select rolname from pg_roles where rolname like $1`, [`p_${project.ref}%`])).length, 5);
     t.true(await platform.worker.s3.bucketExists(projectBucket(project.ref)));
 
     await removeProject(platform.worker, project);

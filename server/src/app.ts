@@ -87,11 +87,15 @@ export async function createApp({ config, ownerPool, apiPool, services, logger =
   const box = new SecretBox(services.secrets.masterKey);
   const graphql = new ProjectGraphQL(config.apiCacheMb);
   const registry = new ProjectRegistry(ownerPool, box, services.database.rootUrl);
-  const databases = new OrganizationDatabases(config.organizationPoolSize, (refs) => refs.forEach((ref) => graphql.forget(ref)));
+  const databases = new OrganizationDatabases(
+    { maxConnections: config.organizationPoolSize, projectPoolSize: config.projectPoolSize },
+    (refs) => refs.forEach((ref) => graphql.forget(ref)),
+  );
   // The SQL editor's connections as each project's owner login (projects/sql.ts).
   const ownerPools = new ProjectOwnerPools(ownerPool, box);
   await registry.listen((ref) => {
     graphql.forget(ref);
+    databases.forget(ref);
     ownerPools.forget(ref);
   });
   const projects = { registry, databases, graphql, ownerPools };

@@ -19,8 +19,10 @@ export interface Config {
   apiDomain?: string;
   /** Memory for cached per-project GraphQL instances. */
   apiCacheMb: number;
-  /** Connections per organization database, shared by its projects' APIs. */
+  /** Connections per organization database, across its projects' API pools (projects/databases.ts). */
   organizationPoolSize: number;
+  /** Connections of one project's API pool. */
+  projectPoolSize: number;
   /** Jobs one worker process runs at once (provisioning is mostly waiting on Postgres). */
   workerConcurrency: number;
   /** A worker that has not beaten for this long is dead, and its jobs go to the others. */
@@ -68,7 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: list(env.CANOPY_CORS_ORIGINS),
     apiDomain: env.CANOPY_API_DOMAIN || undefined,
     apiCacheMb: int(env.CANOPY_API_CACHE_MB, 256),
-    organizationPoolSize: int(env.CANOPY_ORG_POOL_SIZE, 10),
+    organizationPoolSize: int(env.CANOPY_ORG_POOL_SIZE, 40),
+    projectPoolSize: int(env.CANOPY_PROJECT_POOL_SIZE, 5),
     workerConcurrency: int(env.CANOPY_WORKER_CONCURRENCY, 10),
     workerStaleSeconds: int(env.CANOPY_WORKER_STALE_SECONDS, 30),
     production: env.NODE_ENV === 'production',

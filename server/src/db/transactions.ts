@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { fromPostgresError } from '../errors.ts';
 
 export async function transactionWithSettings<T>(
-  pool: pg.Pool,
+  pool: { connect(): Promise<pg.PoolClient> },
   settings: Record<string, string>,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {

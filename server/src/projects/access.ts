@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Identity, RequestOrigin } from '../control/accounts.ts';
 import { actingTransaction } from '../db/transactions.ts';
 import { CanopyError } from '../errors.ts';
-import { asProjectCaller, type OrganizationDatabases } from './databases.ts';
+import { asProjectCaller, type OrganizationDatabases, type PlacedProject } from './databases.ts';
 import type { ProjectEntry, ProjectRegistry } from './registry.ts';
 
 export interface AuthorizedProject {
@@ -48,12 +48,12 @@ export class ProjectDataAccess {
   }
 
   /** What the project APIs know of an active project (its keys, its database); NOT_READY otherwise. */
-  async activeEntry(project: { ref: string }): Promise<ProjectEntry & { databaseUrl: string; jwtSecret: Uint8Array }> {
+  async activeEntry(project: { ref: string }): Promise<ProjectEntry & PlacedProject & { jwtSecret: Uint8Array }> {
     const entry = await this.registry.get(project.ref);
-    if (entry?.status !== 'active' || !entry.databaseUrl || !entry.jwtSecret) {
+    if (entry?.status !== 'active' || !entry.databaseUrl || !entry.listenUrl || !entry.jwtSecret) {
       throw new CanopyError('NOT_READY', `The project is ${entry?.status ?? 'gone'}: its data cannot be reached now`, 409);
     }
-    return entry as ProjectEntry & { databaseUrl: string; jwtSecret: Uint8Array };
+    return entry as ProjectEntry & PlacedProject & { jwtSecret: Uint8Array };
   }
 
   /** Runs `work` in the project's database as its service role. */
@@ -64,7 +64,7 @@ export class ProjectDataAccess {
       databaseRole: `p_${entry.ref}_service`,
       claims: { role: 'service_role' as const, ref: entry.ref },
     };
-    return asProjectCaller(this.databases.get(entry.databaseUrl).pool, caller, work);
+    return asProjectCaller(this.databases.project(entry).pool, caller, work);
   }
 
   /** An audit entry of the organization, about the project, by the member. */

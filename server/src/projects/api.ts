@@ -11,7 +11,7 @@ import { identifyProjectCaller } from './callers.ts';
 import type { S3Settings } from '../config.ts';
 import { anonymousCaller } from './storage/context.ts';
 import { storageRoutes } from './storage/routes.ts';
-import type { OrganizationDatabase, OrganizationDatabases } from './databases.ts';
+import type { OrganizationDatabases, ProjectDatabase } from './databases.ts';
 import type { ProjectGraphQL, ProjectGraphQLInstance } from './graphql.ts';
 import { type ProjectEntry, type ProjectRegistry, refuseUnlessActive } from './registry.ts';
 import type { ProjectTraffic } from './traffic.ts';
@@ -26,7 +26,7 @@ export interface ProjectApiDependencies extends AuthDependencies {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    project?: { entry: ProjectEntry; database: OrganizationDatabase };
+    project?: { entry: ProjectEntry; database: ProjectDatabase };
     graphqlInstance?: ProjectGraphQLInstance;
   }
   interface FastifyContextConfig {
@@ -53,13 +53,13 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
     if (!apikey && !request.headers.authorization && request.routeOptions.config.apikeyOptional) {
       traffic.count(entry);
       request.projectCaller = anonymousCaller(entry.ref);
-      request.project = { entry, database: databases.get(entry.databaseUrl!) };
+      request.project = { entry, database: databases.project(entry) };
       return;
     }
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
     // Only requests with this project's key spend its rate: strangers cannot exhaust it.
     traffic.admit(entry);
-    request.project = { entry, database: databases.get(entry.databaseUrl!) };
+    request.project = { entry, database: databases.project(entry) };
   });
 
   await app.register(authRoutes, { prefix: '/auth/v1', config: dependencies.config, ownerPool: dependencies.ownerPool });

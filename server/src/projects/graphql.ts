@@ -9,6 +9,7 @@
  */
 import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type pg from 'pg';
 import { postgraphile, type PostGraphileInstance } from 'postgraphile';
 import { grafserv } from 'postgraphile/grafserv/fastify/v5';
 import type {} from 'postgraphile/grafserv/node';
@@ -16,7 +17,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { CanopyError } from '../errors.ts';
 import { KeepIdPlugin, LIMITS, LimitsPlugin, maskError } from '../graphql/common.ts';
 import { identifyProjectCaller, type ProjectCaller } from './callers.ts';
-import type { OrganizationDatabase } from './databases.ts';
+import type { ProjectDatabase } from './databases.ts';
 import { makeProjectPgService } from './introspection.ts';
 import { LiveFanout, type LiveFields, LiveTablesPlugin, liveTables } from './live.ts';
 import { type ProjectEntry, refuseUnlessActive } from './registry.ts';
@@ -61,7 +62,7 @@ export class ProjectGraphQL {
   constructor(private readonly cacheMb: number) {}
 
   /** `current` looks the project up again, for live subscriptions, which outlive the request that started them. */
-  get(project: ProjectEntry, database: OrganizationDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
+  get(project: ProjectEntry, database: ProjectDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
     let cached = this.instances.get(project.ref);
     if (cached) {
       this.instances.delete(project.ref);
@@ -132,7 +133,7 @@ function liveRefusal(project: ProjectEntry, current: CurrentEntry) {
   };
 }
 
-async function build(project: ProjectEntry, database: OrganizationDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
+async function build(project: ProjectEntry, database: ProjectDatabase, current: CurrentEntry): Promise<ProjectGraphQLInstance> {
   const schema = `p_${project.ref}`;
   const live = await liveTables(database.pool, schema);
   const liveFields: LiveFields = new Map();
@@ -161,7 +162,12 @@ async function build(project: ProjectEntry, database: OrganizationDatabase, curr
       ...(live.length > 0 ? [LiveTablesPlugin(schema, live, liveFields), fanout.plugin()] : []),
     ],
     pgServices: [
-      makeProjectPgService(project.ref, { pool: database.pool, pgSubscriber: database.subscriber, schemas: [schema] }),
+      makeProjectPgService(project.ref, {
+        // PostGraphile's pg adaptor only calls the pool's connect(): the project's pool, whichever is open now.
+        pool: database.pool as unknown as pg.Pool,
+        pgSubscriber: database.subscriber,
+        schemas: [schema],
+      }),
     ],
     grafserv: {
       graphqlPath: '/graphql/v1',

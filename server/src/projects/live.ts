@@ -6,7 +6,7 @@
  *
  * The cost of a change must not grow with a query per subscriber. So:
  *
- * - Feeds (one per live table, per organization database): one question per change, for every subscriber of the
+ * - Feeds (one per live table, per project): one question per change, for every subscriber of the
  *   table at once — canopy.live_rows (db/tenant/org/0006) is asked once about each distinct (role, claims) pair, in
  *   one snapshot, and reads the row once per role.
  * - Hubs (per project instance): subscribers whose operations would produce the same payload share one execution.
@@ -14,13 +14,12 @@
  *   asks (a computed column, a related table under its own RLS) — the same claims. An operation that reads only the
  *   op and the row's own columns reads nothing that depends on claims: the row comes with the change, from the
  *   question above, so its payload is executed once and sent to each subscriber who may see the row.
- * - Database work for live events (questions and executions) takes at most a third of the organization's pool, so
- *   that a burst of changes cannot starve the project APIs' requests.
+ * - Database work for live events (questions and executions) takes at most a third of the project's pool, so that
+ *   a burst of changes cannot starve the project API's requests.
  *
  * A subscriber stops receiving, with an error, when its token expires, or when the project is paused, deleted or its
  * JWT secret rotated.
  */
-import type pg from 'pg';
 import type { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { access, context, type GrafastSubscriber, inhibitOnNull, listen, type Step } from 'postgraphile/grafast';
 import {
@@ -37,6 +36,7 @@ import { extendSchema } from 'postgraphile/utils';
 import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
 import type { ProjectCaller } from './callers.ts';
+import type { ProjectPool } from './databases.ts';
 
 export interface LiveTable {
   oid: number;
@@ -45,7 +45,7 @@ export interface LiveTable {
 }
 
 /** The live tables of a schema that still exist. */
-export async function liveTables(pool: pg.Pool, schema: string): Promise<LiveTable[]> {
+export async function liveTables(pool: ProjectPool, schema: string): Promise<LiveTable[]> {
   const { rows } = await pool.query<LiveTable>(
     `select l.table_oid::int as oid, l.table_name as "tableName", l.key_columns as "keyColumns"
      from canopy.live_tables l join pg_class c on c.oid = l.table_oid
@@ -181,8 +181,8 @@ interface Feed {
 const NO_ROWS: ReadonlyMap<string, string> = new Map();
 
 /**
- * An organization database's live tables, each followed once (one LISTEN topic) for all the subscribers of all its
- * projects' instances, and its live work's share of the pool.
+ * A project's live tables, each followed once (one LISTEN topic) for all the subscribers of its instances, and its
+ * live work's share of the project's pool.
  */
 export class LiveFeeds {
   private readonly feeds = new Map<number, Feed>();
@@ -190,7 +190,7 @@ export class LiveFeeds {
   private readonly waiting: Array<() => void> = [];
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: ProjectPool,
     private readonly subscriber: PgSubscriber,
     /** How many of the pool's connections live work may hold at once. */
     private readonly connections: number,

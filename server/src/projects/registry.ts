@@ -24,21 +24,25 @@ export interface ProjectEntry {
   jwtSecret?: Uint8Array;
   /** The same secret imported once as an HMAC key: jose would import it again on every verification. */
   jwtKey?: webcrypto.CryptoKey;
-  /** The organization database, as its authenticator login; present once the database is placed. */
+  /** The organization database, as the project's own authenticator login; present once its roles are made. */
   databaseUrl?: string;
+  /** The same database as the organization's authenticator, which can become no role: for LISTEN only. */
+  listenUrl?: string;
   /** Keys of this project already verified, and their claims (see callers.ts). */
   verifiedKeys: Map<string, JWTPayload & { role: 'anon' | 'service_role' | 'authenticated'; ref: string }>;
 }
 
 /** Why a project that exists does not serve requests now. */
-export function refuseUnlessActive(entry: ProjectEntry | undefined): asserts entry is ProjectEntry {
+export function refuseUnlessActive(
+  entry: ProjectEntry | undefined,
+): asserts entry is ProjectEntry & { databaseUrl: string; listenUrl: string } {
   if (!entry || entry.status === 'deleted' || entry.status === 'deleting') {
     throw new CanopyError('PROJECT_NOT_FOUND', 'There is no such project', 404);
   }
   if (['paused', 'pausing', 'resuming'].includes(entry.status)) {
     throw new CanopyError('PROJECT_PAUSED', 'The project is paused; resume it to use its APIs', 503);
   }
-  if (entry.status !== 'active' || !entry.databaseUrl) {
+  if (entry.status !== 'active' || !entry.databaseUrl || !entry.listenUrl) {
     throw new CanopyError('PROJECT_NOT_READY', `The project is ${entry.status}, not ready yet`, 503);
   }
 }
@@ -110,8 +114,8 @@ export class ProjectRegistry {
     if (!/^[a-z]{20}$/.test(ref)) return undefined;
     const { rows } = await this.owner.query(
       `select p.id, p.ref, p.status, o.ref as organization_ref, o.plan_id, plan.api_requests_per_second, plan.max_storage_bytes,
-              s.jwt_secret_sealed,
-              d.authenticator_password_sealed, c.admin_url_sealed
+              s.jwt_secret_sealed, s.authenticator_password_sealed,
+              d.authenticator_password_sealed as organization_authenticator_password_sealed, c.admin_url_sealed
        from app_public.projects p
        join app_public.organizations o on o.id = p.organization_id
        join app_public.plans plan on plan.id = o.plan_id
@@ -140,12 +144,16 @@ export class ProjectRegistry {
         'verify',
       ]);
     }
-    if (row.authenticator_password_sealed) {
-      const url = new URL(row.admin_url_sealed ? this.box.open(row.admin_url_sealed) : this.controlRootUrl);
-      url.username = `o_${row.organization_ref}_authenticator`;
-      url.password = encodeURIComponent(this.box.open(row.authenticator_password_sealed));
-      url.pathname = `/org_${row.organization_ref}`;
-      entry.databaseUrl = url.toString();
+    if (row.authenticator_password_sealed && row.organization_authenticator_password_sealed) {
+      const login = (username: string, sealedPassword: string) => {
+        const url = new URL(row.admin_url_sealed ? this.box.open(row.admin_url_sealed) : this.controlRootUrl);
+        url.username = username;
+        url.password = encodeURIComponent(this.box.open(sealedPassword));
+        url.pathname = `/org_${row.organization_ref}`;
+        return url.toString();
+      };
+      entry.databaseUrl = login(`p_${row.ref}_authenticator`, row.authenticator_password_sealed);
+      entry.listenUrl = login(`o_${row.organization_ref}_authenticator`, row.organization_authenticator_password_sealed);
     }
     return entry;
   }

@@ -15,5 +15,7 @@ export function projectNames(ref: string) {
     authenticated: `p_${ref}_authenticated`,
     service: `p_${ref}_service`,
     owner: `p_${ref}_owner`,
+    /** The project APIs' login: it can become the three API roles above, and nothing else. */
+    authenticator: `p_${ref}_authenticator`,
   };
 }

@@ -242,25 +242,35 @@ async function createOrganizationDatabase(org: OrganizationDatabase, tag: string
 
 /* ------------------------------------------------------------------ projects */
 
-/** The owner login's password, generated once and kept sealed. */
-async function ownerPassword(ctx: WorkerContext, projectId: string): Promise<string> {
-  await ctx.owner.query(
-    `insert into app_private.project_secrets (project_id, owner_password_sealed) values ($1, $2)
-     on conflict (project_id) do nothing`,
-    [projectId, ctx.box.seal(newSecret())],
+/** The passwords of the project's two logins, each generated once and kept sealed. */
+async function projectPasswords(ctx: WorkerContext, projectId: string): Promise<{ owner: string; authenticator: string }> {
+  const { rows } = await ctx.owner.query(
+    `insert into app_private.project_secrets (project_id, owner_password_sealed, authenticator_password_sealed)
+     values ($1, $2, $3)
+     on conflict (project_id) do update
+       set authenticator_password_sealed = coalesce(project_secrets.authenticator_password_sealed, excluded.authenticator_password_sealed)
+     returning owner_password_sealed as owner, authenticator_password_sealed as authenticator`,
+    [projectId, ctx.box.seal(newSecret()), ctx.box.seal(newSecret())],
   );
-  const { rows } = await ctx.owner.query('select owner_password_sealed from app_private.project_secrets where project_id = $1', [
-    projectId,
-  ]);
-  return ctx.box.open(rows[0].owner_password_sealed);
+  return { owner: ctx.box.open(rows[0].owner), authenticator: ctx.box.open(rows[0].authenticator) };
 }
 
+/** Whether the project's API roles may be assumed: not while it is paused or being paused. */
+const isReachable = (project: ProjectRow) => !['pausing', 'paused'].includes(project.status);
+
+/**
+ * The project's roles. Its APIs log in as its own authenticator: Postgres checks SET ROLE against the login, so a
+ * login shared by several projects would let SQL written by one project's DBA (a function its API calls) become
+ * another project's roles. Installations from before per-project authenticators granted the API roles to the
+ * organization's authenticator; that is taken back here (the fleet migration runs this for such projects).
+ */
 export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow, org: OrganizationDatabase) {
   const names = projectNames(project.ref);
-  const password = await ownerPassword(ctx, project.id);
+  const passwords = await projectPasswords(ctx, project.id);
   const tag = await installationTag(ctx);
   await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
     const id = (name: string) => client.escapeIdentifier(name);
+    const login = isReachable(project) ? 'login' : 'nologin';
     await ensureRole(client, names.anon, 'nologin noinherit', tag);
     await ensureRole(client, names.authenticated, 'nologin noinherit', tag);
     // As Supabase's service_role: the service key is trusted to see every row.
@@ -268,12 +278,19 @@ export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow
     await ensureRole(
       client,
       names.owner,
-      async () => `login noinherit connection limit 20 ${await passwordAttribute(client, password)}`,
+      async () => `${login} noinherit connection limit 20 ${await passwordAttribute(client, passwords.owner)}`,
       tag,
     );
-    // The organization's data API may act as the project's API roles, and nothing else.
-    await client.query(`grant ${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)} to ${id(org.authenticator)}`);
-    await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}`);
+    await ensureRole(
+      client,
+      names.authenticator,
+      async () => `${login} noinherit ${await passwordAttribute(client, passwords.authenticator)}`,
+      tag,
+    );
+    const apiRoles = `${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)}`;
+    if (isReachable(project)) await client.query(`grant ${apiRoles} to ${id(names.authenticator)}`);
+    await client.query(`revoke ${apiRoles} from ${id(org.authenticator)}`);
+    await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}, ${id(names.authenticator)}`);
   }));
 }
 
@@ -320,19 +337,19 @@ export async function ensureProjectBucket(ctx: WorkerContext, project: ProjectRo
   await ctx.s3.putObject(bucket, BUCKET_MARKER, Buffer.from(await installationTag(ctx)));
 }
 
-/** Pausing takes the project's roles out of reach: its owner cannot log in, its API roles cannot be assumed. */
+/** Pausing takes the project's roles out of reach: its logins cannot log in, its API roles cannot be assumed. */
 export async function setProjectReachable(project: ProjectRow, org: OrganizationDatabase, reachable: boolean) {
   const names = projectNames(project.ref);
   await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
     const id = (name: string) => client.escapeIdentifier(name);
     const apiRoles = `${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)}`;
+    const logins = [names.owner, names.authenticator];
+    for (const login of logins) await client.query(`alter role ${id(login)} ${reachable ? 'login' : 'nologin'}`);
     if (reachable) {
-      await client.query(`alter role ${id(names.owner)} login`);
-      await client.query(`grant ${apiRoles} to ${id(org.authenticator)}`);
+      await client.query(`grant ${apiRoles} to ${id(names.authenticator)}`);
     } else {
-      await client.query(`alter role ${id(names.owner)} nologin`);
-      await client.query(`revoke ${apiRoles} from ${id(org.authenticator)}`);
-      await client.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = $1', [names.owner]);
+      await client.query(`revoke ${apiRoles} from ${id(names.authenticator)}`);
+      await client.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = any($1)', [logins]);
     }
   }));
 }
@@ -369,7 +386,7 @@ export async function removeProject(ctx: WorkerContext, project: ProjectRow) {
         for (const schema of [names.schema, names.authSchema, names.storageSchema]) {
           await tenant.query(`drop schema if exists ${id(schema)} cascade`);
         }
-        for (const role of [names.anon, names.authenticated, names.service, names.owner]) {
+        for (const role of [names.authenticator, names.anon, names.authenticated, names.service, names.owner]) {
           const { rowCount: exists } = await tenant.query('select from pg_roles where rolname = $1', [role]);
           if (exists === 0) continue;
           await tenant.query(`drop owned by ${id(role)}`);
@@ -410,15 +427,22 @@ const MIGRATABLE = ['active', 'pausing', 'paused', 'resuming'];
 
 /**
  * Applies every db/tenant/ file an organization database and its projects have not applied yet. Each file is
- * recorded as it is applied, so an interrupted run resumes where it stopped.
+ * recorded as it is applied, so an interrupted run resumes where it stopped. Projects from before per-project
+ * authenticators get theirs (ensureProjectRoles).
  */
 export async function migrateOrganizationDatabase(ctx: WorkerContext, organizationId: string): Promise<void> {
   const org = await findOrganizationDatabase(ctx, organizationId);
   if (!org) return;
-  const { rows } = await ctx.owner.query<{ ref: string }>(
-    'select ref from app_public.projects where organization_id = $1 and status = any($2)',
+  const { rows } = await ctx.owner.query<{ id: string; ref: string; hasAuthenticator: boolean }>(
+    `select p.id, p.ref, s.authenticator_password_sealed is not null as "hasAuthenticator"
+     from app_public.projects p left join app_private.project_secrets s on s.project_id = p.id
+     where p.organization_id = $1 and p.status = any($2)`,
     [organizationId, MIGRATABLE],
   );
+  for (const { id } of rows.filter((row) => !row.hasAuthenticator)) {
+    const project = await loadProject(ctx, id);
+    if (project) await ensureProjectRoles(ctx, project, org);
+  }
   await withClient(org.adminUrl(org.database), async (client) => {
     await applyTenantFiles(client, ctx.tenantDir, 'org', 'org');
     for (const { ref } of rows) await applyProjectFiles(ctx, client, ref);

@@ -173,8 +173,8 @@ async function storedObjects(ctx: WorkerContext, project: Project, bucket: strin
 }
 
 function roleNames(ref: string) {
-  const { anon, authenticated, service, owner } = projectNames(ref);
-  return { anon, authenticated, service, owner };
+  const { anon, authenticated, service, owner, authenticator } = projectNames(ref);
+  return { anon, authenticated, service, owner, authenticator };
 }
 
 /**
