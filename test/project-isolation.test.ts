@@ -6,10 +6,12 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import test from 'ava';
 import { createClient } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
+import { openedAnnouncements } from '../server/src/projects/announcements.ts';
 import { withClient } from '../worker/src/tenants/projects.ts';
 import { signUp } from './support/client.ts';
-import { newOrganization } from './support/org-fixtures.ts';
+import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
 
@@ -246,4 +248,82 @@ test("each project's authenticator can become its own three API roles, and the o
     [`p_${B.ref}_authenticator`]: apiRoles(B.ref),
     [`o_${A.org.ref}_authenticator`]: [],
   });
+});
+
+/* ------------------------------------------------------------------ announcements (NOTIFY) */
+
+/** Any login of an organization database may LISTEN and NOTIFY on any channel: here, B's DBA on A's. */
+async function listenAs(databaseUrl: string, channel: string) {
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  const heard: string[] = [];
+  client.on('notification', (message) => heard.push(message.payload ?? ''));
+  await client.query(`listen ${client.escapeIdentifier(channel)}`);
+  return { heard, client };
+}
+
+async function tableOid(project: Project, table: string): Promise<number> {
+  const { rows } = await withClient(project.databaseUrl, (client) => client.query(`select $1::regclass::oid as oid`, [table]));
+  return Number(rows[0].oid);
+}
+
+test("another project's DBA can neither read A's live announcements nor forge or replay them to A's subscribers", async (t) => {
+  const channel = `canopy:live:${await tableOid(A, `p_${A.ref}.secrets`)}`;
+  const spy = await listenAs(B.databaseUrl, channel);
+  t.teardown(() => spy.client.end());
+  const heard: Array<{ op: string; value?: string }> = [];
+  const subscriber = createClient({
+    url: `${A.apiUrl.replace(/^http/, 'ws')}/graphql/v1?apikey=${A.serviceRoleKey}`,
+    webSocketImpl: WebSocket,
+  });
+  t.teardown(() => subscriber.dispose());
+  subscriber.subscribe<{ secretChanged: { op: string; secret: { value: string } | null } }>(
+    { query: 'subscription { secretChanged { op secret { value } } }' },
+    {
+      next: ({ data }) => void heard.push({ op: data!.secretChanged.op, value: data!.secretChanged.secret?.value }),
+      error: () => {},
+      complete: () => {},
+    },
+  );
+  const insertIntoA = (value: string) =>
+    withClient(A.databaseUrl, (client) => client.query(`insert into p_${A.ref}.secrets (value) values ($1)`, [value]));
+  // Subscriptions start listening asynchronously: probes until one is heard, then until the last one is.
+  let probes = 0;
+  await waitFor('the subscription to listen', async () => (await insertIntoA(`probe ${++probes}`), heard.length > 0), 20_000);
+  await waitFor('the last probe', async () => heard.some((change) => change.value === `probe ${probes}`));
+  await waitFor('the spy to hear every probe', async () => spy.heard.length === probes);
+  const lastProbe = spy.heard[probes - 1];
+
+  t.false(spy.heard.some((payload) => /secret|probe|INSERT|"key"|"id"/.test(payload)), 'the spy hears only sealed bytes');
+  heard.length = 0;
+  await withClient(B.databaseUrl, async (client) => {
+    const notify = (payload: string) => client.query('select pg_notify($1, $2)', [channel, payload]);
+    await notify(JSON.stringify({ op: 'DELETE', key: { id: 1 } })); // forged, as announcements were once sent
+    await notify(lastProbe); // replayed
+    await notify(`${lastProbe.slice(0, -8)}AAAAAAA=`); // tampered
+  });
+  await insertIntoA('after the forgeries');
+  await waitFor('the real change', async () => heard.some((change) => change.value === 'after the forgeries'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.deepEqual(heard, [{ op: 'INSERT', value: 'after the forgeries' }]);
+});
+
+test('a schema announcement opens once, on its own channel, and never when forged: nobody makes A rebuild at will', async (t) => {
+  const spy = await listenAs(B.databaseUrl, 'canopy:schema');
+  t.teardown(() => spy.client.end());
+  await withClient(A.databaseUrl, (client) => client.query(`comment on table p_${A.ref}.secrets is 'changed'`));
+  await waitFor('the announcement', async () => spy.heard.length > 0);
+  const [genuine] = spy.heard;
+  const { rows } = await withClient(
+    Object.assign(new URL(process.env.CANOPY_TEST_ROOT_URL!), { pathname: `/org_${A.org.ref}` }).toString(),
+    (client) => client.query('select key from canopy_private.announcement_key'),
+  );
+  const heardBy = async (channel: string, payloads: string[]) => {
+    const opened = openedAnnouncements(channel, payloads.values() as unknown as AsyncIterableIterator<unknown>, async () => rows[0].key);
+    const messages: string[] = [];
+    for await (const message of opened) messages.push(message);
+    return messages;
+  };
+  t.deepEqual(await heardBy('canopy:schema', [genuine, genuine, `p_${A.ref}`]), [`p_${A.ref}`], 'once; plain text is not heard');
+  t.deepEqual(await heardBy('canopy:live:1', [genuine]), [], 'not on another channel');
 });

@@ -11,13 +11,15 @@
  * thousand projects cannot open a thousand pools, and a busy project still gets a pool of its own. Idle connections
  * close after IDLE_MS.
  *
- * One LISTEN connection per database, as the organization's authenticator (which can become no role), carries
- * GraphQL subscriptions, live tables' changes and the schema-change announcements that make project APIs rebuild.
+ * One LISTEN connection per database, as the organization's authenticator (which can become no role), carries the
+ * database's announcements (announcements.ts): live tables' changes, and the schema changes that make project APIs
+ * rebuild.
  */
 import pg from 'pg';
 import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
 import { transactionWithSettings } from '../db/transactions.ts';
+import { openedAnnouncements } from './announcements.ts';
 import type { ProjectCaller } from './callers.ts';
 import { LiveFeeds } from './live.ts';
 import type { ProjectEntry } from './registry.ts';
@@ -37,9 +39,12 @@ export class ProjectPool {
   }
 }
 
+/** A channel's announcements, opened (announcements.ts); return() stops listening. */
+export type Announcements = (channel: string) => AsyncIterableIterator<string>;
+
 export interface ProjectDatabase {
   pool: ProjectPool;
-  /** The organization database's LISTEN connection. */
+  /** The organization database's LISTEN connection, for PostGraphile. */
   subscriber: PgSubscriber;
   /** The project's live tables' changes, asked about once for all subscribers (live.ts). */
   live: LiveFeeds;
@@ -85,6 +90,7 @@ class OrganizationDatabase {
   /** Open pools in use order: the first is the least recently used. */
   private readonly pools = new Map<string, pg.Pool>();
   private readonly maxPools: number;
+  private key?: Promise<Buffer>;
 
   constructor(
     listenUrl: string,
@@ -92,10 +98,22 @@ class OrganizationDatabase {
     onSchemaChange: (refs: string[]) => void,
   ) {
     this.maxPools = Math.max(1, Math.floor(sizes.maxConnections / sizes.projectPoolSize));
-    this.listener = createPool(listenUrl, 1);
+    // One connection LISTENs; another reads the announcement key, once.
+    this.listener = createPool(listenUrl, 2);
+    Object.assign(this.listener.options, { idleTimeoutMillis: IDLE_MS });
     this.subscriber = new PgSubscriber(this.listener);
-    void watchSchemas(this.subscriber, onSchemaChange);
+    void watchSchemas(this.announcements('canopy:schema'), onSchemaChange);
   }
+
+  /** Only the organization's authenticator may read the key that opens the database's announcements. */
+  private readonly announcements: Announcements = (channel) =>
+    openedAnnouncements(channel, this.subscriber.subscribe(channel), async () => {
+      this.key ??= this.listener.query<{ key: Buffer }>('select key from canopy_private.announcement_key').then(
+        ({ rows }) => rows[0].key,
+      );
+      // Not there yet (before the fleet migration brings it): asked again at the next announcement.
+      return this.key.catch(() => (this.key = undefined));
+    });
 
   project({ ref, databaseUrl }: PlacedProject): ProjectDatabase {
     let project = this.projects.get(ref);
@@ -103,7 +121,7 @@ class OrganizationDatabase {
       const pool = new ProjectPool(() => this.pool(ref, databaseUrl));
       // Live events may hold a third of the pool at once: a burst of changes does not starve requests.
       const liveConnections = Math.max(1, Math.floor(this.sizes.projectPoolSize / 3));
-      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, this.subscriber, liveConnections) };
+      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, this.announcements, liveConnections) };
       this.projects.set(ref, project);
     }
     return project;
@@ -141,11 +159,11 @@ class OrganizationDatabase {
   }
 }
 
-/** db/tenant/org/0002 announces DDL on `canopy:schema` with the schemas it touched. */
-async function watchSchemas(subscriber: PgSubscriber, onSchemaChange: (refs: string[]) => void): Promise<void> {
+/** db/tenant/org/0007 announces DDL on `canopy:schema` with the schemas it touched. */
+async function watchSchemas(announcements: AsyncIterableIterator<string>, onSchemaChange: (refs: string[]) => void) {
   try {
-    for await (const payload of subscriber.subscribe('canopy:schema')) {
-      const refs = String(payload)
+    for await (const schemas of announcements) {
+      const refs = schemas
         .split(',')
         .map((schema) => /^p_([a-z]{20})/.exec(schema)?.[1])
         .filter((ref): ref is string => !!ref);

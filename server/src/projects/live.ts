@@ -20,7 +20,6 @@
  * A subscriber stops receiving, with an error, when its token expires, or when the project is paused, deleted or its
  * JWT secret rotated.
  */
-import type { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { access, context, type GrafastSubscriber, inhibitOnNull, listen, type Step } from 'postgraphile/grafast';
 import {
   type DocumentNode,
@@ -36,7 +35,7 @@ import { extendSchema } from 'postgraphile/utils';
 import { CanopyError } from '../errors.ts';
 import { LIMITS } from '../graphql/common.ts';
 import type { ProjectCaller } from './callers.ts';
-import type { ProjectPool } from './databases.ts';
+import type { Announcements, ProjectPool } from './databases.ts';
 
 export interface LiveTable {
   oid: number;
@@ -175,7 +174,7 @@ export interface FeedListener {
 interface Feed {
   table: number;
   listeners: Set<FeedListener>;
-  changes: AsyncIterableIterator<unknown>;
+  changes: AsyncIterableIterator<string>;
 }
 
 const NO_ROWS: ReadonlyMap<string, string> = new Map();
@@ -191,7 +190,7 @@ export class LiveFeeds {
 
   constructor(
     private readonly pool: ProjectPool,
-    private readonly subscriber: PgSubscriber,
+    private readonly announcements: Announcements,
     /** How many of the pool's connections live work may hold at once. */
     private readonly connections: number,
   ) {}
@@ -200,7 +199,7 @@ export class LiveFeeds {
   join(table: number, listener: FeedListener): () => void {
     let feed = this.feeds.get(table);
     if (!feed) {
-      const started: Feed = { table, listeners: new Set(), changes: this.subscriber.subscribe(`${TOPIC_PREFIX}${table}`) };
+      const started: Feed = { table, listeners: new Set(), changes: this.announcements(`${TOPIC_PREFIX}${table}`) };
       this.feeds.set(table, started);
       void this.follow(started);
       feed = started;
@@ -235,7 +234,7 @@ export class LiveFeeds {
       for await (const change of feed.changes) {
         const listeners = [...feed.listeners];
         if (listeners.length === 0) continue;
-        const event = JSON.parse(String(change)) as LiveEvent;
+        const event = JSON.parse(change) as LiveEvent;
         try {
           if (event.op === 'DELETE') {
             for (const listener of listeners) listener.hear(event, null, NO_ROWS);

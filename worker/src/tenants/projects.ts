@@ -209,10 +209,15 @@ export async function ensureOrganizationDatabase(ctx: WorkerContext, org: Organi
   if (org.ready) return;
   const tag = await installationTag(ctx);
   await withOrganizationLock(org, () => createOrganizationDatabase(org, tag));
-  await withClient(org.adminUrl(org.database), (client) => applyTenantFiles(client, ctx.tenantDir, 'org', 'org'));
+  await withClient(org.adminUrl(org.database), (client) => applyOrganizationFiles(ctx, client, org));
   await ctx.owner.query('update app_private.organization_databases set ready_at = now() where organization_id = $1', [
     org.organizationId,
   ]);
+}
+
+/** db/tenant/org/, where `:AUTHENTICATOR` is the organization's authenticator. */
+function applyOrganizationFiles(ctx: WorkerContext, client: pg.Client, org: OrganizationDatabase) {
+  return applyTenantFiles(client, ctx.tenantDir, 'org', 'org', { AUTHENTICATOR: org.authenticator });
 }
 
 async function createOrganizationDatabase(org: OrganizationDatabase, tag: string): Promise<void> {
@@ -444,7 +449,7 @@ export async function migrateOrganizationDatabase(ctx: WorkerContext, organizati
     if (project) await ensureProjectRoles(ctx, project, org);
   }
   await withClient(org.adminUrl(org.database), async (client) => {
-    await applyTenantFiles(client, ctx.tenantDir, 'org', 'org');
+    await applyOrganizationFiles(ctx, client, org);
     for (const { ref } of rows) await applyProjectFiles(ctx, client, ref);
   });
 }
