@@ -7,23 +7,51 @@
 import type pg from 'pg';
 import { fromPostgresError } from '../errors.ts';
 
+/** Anything that lends a connection: a pool, or a project's pool (projects/databases.ts). */
+type Connections = { connect(): Promise<pg.PoolClient> };
+
+/** `set_config(key, value, true), …`: settings local to the transaction, as escaped literals. */
+const localSettings = (client: pg.PoolClient, settings: Record<string, string>) =>
+  Object.entries(settings)
+    .map(([key, value]) => `set_config(${client.escapeLiteral(key)}, ${client.escapeLiteral(value)}, true)`)
+    .join(', ');
+
 export async function transactionWithSettings<T>(
-  pool: { connect(): Promise<pg.PoolClient> },
+  pool: Connections,
   settings: Record<string, string>,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
   try {
     // One round trip for both: a simple query may hold several statements (its values are escaped literals).
-    const assignments = Object.entries(settings).map(
-      ([key, value]) => `set_config(${client.escapeLiteral(key)}, ${client.escapeLiteral(value)}, true)`,
-    );
-    await client.query(`begin; select ${assignments.join(', ')}`);
+    await client.query(`begin; select ${localSettings(client, settings)}`);
     const result = await work(client);
     await client.query('commit');
     return result;
   } catch (error) {
     await client.query('rollback').catch(() => {});
+    throw fromPostgresError(error as object) ?? error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * One statement with settings, in one round trip where transactionWithSettings takes three: the statements of one
+ * simple query run as one transaction, so the settings hold for the statement and end with it. For hot reads (a
+ * download's object row). `statement` puts its values in with `literal` (escaped literals).
+ */
+export async function statementWithSettings<R extends pg.QueryResultRow>(
+  pool: Connections,
+  settings: Record<string, string>,
+  statement: (literal: (value: string) => string) => string,
+): Promise<R[]> {
+  const client = await pool.connect();
+  try {
+    const text = `select ${localSettings(client, settings)}; ${statement((value) => client.escapeLiteral(value))}`;
+    const results = (await client.query(text)) as unknown as Array<pg.QueryResult<R>>;
+    return results[1].rows;
+  } catch (error) {
     throw fromPostgresError(error as object) ?? error;
   } finally {
     client.release();

@@ -18,7 +18,7 @@
 import pg from 'pg';
 import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
-import { transactionWithSettings } from '../db/transactions.ts';
+import { statementWithSettings, transactionWithSettings } from '../db/transactions.ts';
 import { openedAnnouncements } from './announcements.ts';
 import type { ProjectCaller } from './callers.ts';
 import { LiveFeeds } from './live.ts';
@@ -174,11 +174,19 @@ async function watchSchemas(announcements: AsyncIterableIterator<string>, onSche
   }
 }
 
-/** Runs `work` in a transaction as the caller's role, with its claims readable through canopy.jwt(). */
+/** The role and claims a project caller's SQL runs with (its claims readable through canopy.jwt()). */
+const callerSettings = (caller: ProjectCaller) => ({ role: caller.databaseRole, 'request.jwt.claims': JSON.stringify(caller.claims) });
+
+/** Runs `work` in a transaction as the caller. */
 export function asProjectCaller<T>(pool: ProjectPool, caller: ProjectCaller, work: (client: pg.PoolClient) => Promise<T>) {
-  return transactionWithSettings(
-    pool,
-    { role: caller.databaseRole, 'request.jwt.claims': JSON.stringify(caller.claims) },
-    work,
-  );
+  return transactionWithSettings(pool, callerSettings(caller), work);
+}
+
+/** One statement as the caller, in one round trip (statementWithSettings). */
+export function statementAsProjectCaller<R extends pg.QueryResultRow>(
+  pool: ProjectPool,
+  caller: ProjectCaller,
+  statement: (literal: (value: string) => string) => string,
+) {
+  return statementWithSettings<R>(pool, callerSettings(caller), statement);
 }

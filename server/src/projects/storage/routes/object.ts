@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import type { S3ObjectReader } from '../../../storage/object-reader.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { invalidInput, objectNotFound, StorageError } from '../errors.ts';
@@ -32,13 +31,15 @@ export interface ObjectRow {
 const OBJECT_COLUMNS =
   'id, bucket_id, name, owner, size, mime_type, metadata, user_metadata, created_at, updated_at, last_accessed_at';
 
-export async function findObject(client: pg.PoolClient, context: StorageContext, bucket: string, name: string) {
-  const { rows } = await client.query<ObjectRow>(
-    `select ${OBJECT_COLUMNS} from ${context.schema}.objects where bucket_id = $1 and name = $2`,
-    [bucket, name],
+/** The object's row if the caller (or the service role) may see it, in one round trip: downloads start with it. */
+export async function findObject(context: StorageContext, bucket: string, name: string, as: 'caller' | 'service' = 'caller') {
+  const [row] = await context.statement<ObjectRow>(
+    as,
+    (literal) =>
+      `select ${OBJECT_COLUMNS} from ${context.schema}.objects where bucket_id = ${literal(bucket)} and name = ${literal(name)}`,
   );
-  if (!rows[0]) throw objectNotFound();
-  return rows[0];
+  if (!row) throw objectNotFound();
+  return row;
 }
 
 function objectParams(request: FastifyRequest) {
@@ -50,7 +51,7 @@ export function objectRoutes(app: FastifyInstance, { s3, reader }: StorageDepend
   const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
     const context = storageContext(request, s3);
     const { bucket, name } = objectParams(request);
-    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    const row = await findObject(context, bucket, name);
     return sendObject(context, reader, request, reply, row);
   };
   app.get('/object/:bucket/*', authenticated);
@@ -62,14 +63,14 @@ export function objectRoutes(app: FastifyInstance, { s3, reader }: StorageDepend
     const { bucket, name } = objectParams(request);
     const found = await findBucket(context, bucket, 'service');
     if (!found.public) throw new StorageError(400, 'not_found', 'Bucket not found or not public');
-    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    const row = await findObject(context, bucket, name);
     return sendObject(context, reader, request, reply, row);
   });
 
   app.get('/object/info/:bucket/*', async (request) => {
     const context = storageContext(request, s3);
     const { bucket, name } = objectParams(request);
-    const row = await context.asCaller((client) => findObject(client, context, bucket, name));
+    const row = await findObject(context, bucket, name);
     return {
       id: row.id,
       name: row.name,
@@ -107,9 +108,9 @@ export function objectRoutes(app: FastifyInstance, { s3, reader }: StorageDepend
     const context = storageContext(request, s3);
     const { from, to } = transfer(request.body);
     // Bytes are kept by id: a move is the row's alone.
+    await findObject(context, from.bucket, from.name);
+    if (to.bucket !== from.bucket) await findBucket(context, to.bucket, 'service');
     await context.asCaller(async (client) => {
-      await findObject(client, context, from.bucket, from.name);
-      if (to.bucket !== from.bucket) await findBucket(context, to.bucket, 'service');
       const { rowCount } = await client.query(
         `update ${context.schema}.objects set bucket_id = $3, name = $4, updated_at = now() where bucket_id = $1 and name = $2`,
         [from.bucket, from.name, to.bucket, to.name],
@@ -122,7 +123,7 @@ export function objectRoutes(app: FastifyInstance, { s3, reader }: StorageDepend
   app.post('/object/copy', async (request) => {
     const context = storageContext(request, s3);
     const { from, to } = transfer(request.body);
-    const source = await context.asCaller((client) => findObject(client, context, from.bucket, from.name));
+    const source = await findObject(context, from.bucket, from.name);
     if (to.bucket !== from.bucket) await findBucket(context, to.bucket, 'service');
     const id = randomUUID();
     const key = objectKey(id);

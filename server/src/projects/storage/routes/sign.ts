@@ -85,7 +85,7 @@ export function signRoutes(app: FastifyInstance, { s3, reader }: StorageDependen
     const bucket = bucketId(params.bucket);
     const name = objectName(params['*']);
     const seconds = expiresIn((request.body as { expiresIn?: unknown } | undefined)?.expiresIn);
-    await context.asCaller((client) => findObject(client, context, bucket, name));
+    await findObject(context, bucket, name);
     return { signedURL: await sign(context, bucket, name, seconds) };
   });
 
@@ -120,7 +120,7 @@ export function signRoutes(app: FastifyInstance, { s3, reader }: StorageDependen
     const bucket = bucketId(params.bucket);
     const name = objectName(params['*']);
     await verifyToken(context, (request.query as { token?: unknown }).token, PURPOSE, bucket, name);
-    const row = await context.asService((client) => findObject(client, context, bucket, name));
+    const row = await findObject(context, bucket, name, 'service');
     return sendObject(context, reader, request, reply, row);
   });
 }
