@@ -114,6 +114,22 @@ test('a schema change shows up without a restart', async (t) => {
   t.pass();
 });
 
+test("a schema change still shows up after the organization database's LISTEN connection was lost", async (t) => {
+  const project = await activeProject(await signUp(platform));
+  await createTodos(project);
+  const headers = { apikey: project.serviceRoleKey };
+  t.truthy((await graphql(project.apiUrl, TITLES, headers)).body.data);
+  // As a Postgres restart or a failover would: the server's listening connection ends.
+  await withClient(rootUrl(), (client) =>
+    client.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = $1', [`o_${project.org.ref}_authenticator`]),
+  );
+  await withClient(project.databaseUrl, (client) =>
+    client.query(`alter table p_${project.ref}.todos add column done boolean not null default false`),
+  );
+  await waitFor('the new column', async () => !(await graphql(project.apiUrl, `{ todos { nodes { title done } } }`, headers)).body.errors);
+  t.pass();
+});
+
 test('the API answers at <ref>.<CANOPY_API_DOMAIN> too', async (t) => {
   const project = await activeProject(await signUp(platform));
   // fetch may not set Host: a plain HTTP request, as one arriving through DNS would be.

@@ -252,6 +252,8 @@ test("each project's authenticator can become its own three API roles, and the o
 
 /* ------------------------------------------------------------------ announcements (NOTIFY) */
 
+// These listen to shared channels (A's live table, canopy:schema): one at a time, before the other tests run.
+
 /** Any login of an organization database may LISTEN and NOTIFY on any channel: here, B's DBA on A's. */
 async function listenAs(databaseUrl: string, channel: string) {
   const client = new pg.Client(databaseUrl);
@@ -267,7 +269,7 @@ async function tableOid(project: Project, table: string): Promise<number> {
   return Number(rows[0].oid);
 }
 
-test("another project's DBA can neither read A's live announcements nor forge or replay them to A's subscribers", async (t) => {
+test.serial("another project's DBA can neither read A's live announcements nor forge or replay them to A's subscribers", async (t) => {
   const channel = `canopy:live:${await tableOid(A, `p_${A.ref}.secrets`)}`;
   const spy = await listenAs(B.databaseUrl, channel);
   t.teardown(() => spy.client.end());
@@ -308,7 +310,7 @@ test("another project's DBA can neither read A's live announcements nor forge or
   t.deepEqual(heard, [{ op: 'INSERT', value: 'after the forgeries' }]);
 });
 
-test('a schema announcement opens once, on its own channel, and never when forged: nobody makes A rebuild at will', async (t) => {
+test.serial('a schema announcement opens once, on its own channel, and never when forged: nobody makes A rebuild at will', async (t) => {
   const spy = await listenAs(B.databaseUrl, 'canopy:schema');
   t.teardown(() => spy.client.end());
   await withClient(A.databaseUrl, (client) => client.query(`comment on table p_${A.ref}.secrets is 'changed'`));
@@ -326,4 +328,58 @@ test('a schema announcement opens once, on its own channel, and never when forge
   };
   t.deepEqual(await heardBy('canopy:schema', [genuine, genuine, `p_${A.ref}`]), [`p_${A.ref}`], 'once; plain text is not heard');
   t.deepEqual(await heardBy('canopy:live:1', [genuine]), [], 'not on another channel');
+});
+
+test.serial("a project's own cast runs as that project when its rows are announced, never as the platform", async (t) => {
+  // to_jsonb() uses a cast to json that the row's project defined: the announcing trigger must run it as the writer.
+  const schema = `p_${B.ref}`;
+  const who = await withClient(B.databaseUrl, async (client) => {
+    await client.query(`
+      create type ${schema}.sly as enum ('x');
+      create table ${schema}.cast_runs (who text);
+      create function ${schema}.sly_json(${schema}.sly) returns json as $$
+      begin
+        insert into ${schema}.cast_runs values (current_user);
+        return '"x"'::json;
+      end
+      $$ language plpgsql;
+      create cast (${schema}.sly as json) with function ${schema}.sly_json(${schema}.sly);
+      create table ${schema}.bait (id int primary key, value ${schema}.sly);
+      create trigger announce after insert on ${schema}.bait for each row execute function canopy.tg__announce_row_change('id');
+      insert into ${schema}.bait values (1, 'x');
+    `);
+    return (await client.query(`select distinct who from ${schema}.cast_runs`)).rows.map((row) => row.who);
+  });
+  t.deepEqual(who, [`p_${B.ref}_owner`]);
+});
+
+test("another project's DBA cannot announce a change on A's tables by calling the announcing function itself", async (t) => {
+  const table = await tableOid(A, `p_${A.ref}.secrets`);
+  const error = await withClient(B.databaseUrl, (client) =>
+    client.query(`select canopy.announce_row_change($1, '{"op":"DELETE","key":{"id":1}}')`, [table]).then(
+      () => undefined,
+      (failure: { code?: string }) => failure.code,
+    ),
+  );
+  t.is(error, '42501');
+});
+
+test.serial('a sealed announcement does not open on a channel whose name runs into its bytes', async (t) => {
+  // Without the channel's length in what is signed, `canopy:live:12345` + payload and `canopy:live:1234` + "5" +
+  // payload would be the same bytes.
+  const channel = `canopy:live:${await tableOid(A, `p_${A.ref}.secrets`)}`;
+  const spy = await listenAs(B.databaseUrl, channel);
+  t.teardown(() => spy.client.end());
+  await withClient(A.databaseUrl, (client) => client.query(`insert into p_${A.ref}.secrets (value) values ('sealed')`));
+  await waitFor('the announcement', async () => spy.heard.length > 0);
+  const sealed = Buffer.from(spy.heard[0], 'base64');
+  const moved = Buffer.concat([sealed.subarray(0, 32), Buffer.from(channel.slice(-1)), sealed.subarray(32)]).toString('base64');
+  const { rows } = await withClient(
+    Object.assign(new URL(process.env.CANOPY_TEST_ROOT_URL!), { pathname: `/org_${A.org.ref}` }).toString(),
+    (client) => client.query('select key from canopy_private.announcement_key'),
+  );
+  const heard: string[] = [];
+  const shorter = openedAnnouncements(channel.slice(0, -1), [moved].values() as unknown as AsyncIterableIterator<unknown>, async () => rows[0].key);
+  for await (const message of shorter) heard.push(message);
+  t.deepEqual(heard, []);
 });

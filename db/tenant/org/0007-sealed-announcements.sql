@@ -4,10 +4,11 @@
 -- makes its API rebuild). So every announcement is sealed with a key that only the superuser and the organization's
 -- authenticator (the servers' LISTEN login) can read:
 --
---   base64( HMAC-SHA-256(mac key, channel || iv || ciphertext) || iv || AES-256-CBC(encryption key, iv, envelope) )
+--   base64( HMAC-SHA-256(mac key, length of channel || channel || iv || ciphertext) || iv || AES-256-CBC(encryption
+--   key, iv, envelope) )
 --
--- where the envelope is {"at": seconds since the epoch, "nonce": a uuid, "message": the announcement}; the servers
--- refuse one that is stale or heard before (a replay). server/src/projects/announcements.ts opens them.
+-- where the envelope is {"channel", "at": seconds since the epoch, "nonce": a uuid, "message": the announcement}; the
+-- servers refuse one that is stale or heard before (a replay). server/src/projects/announcements.ts opens them.
 create schema if not exists canopy_private;
 revoke all on schema canopy_private from public;
 grant usage on schema canopy_private to :AUTHENTICATOR;
@@ -22,34 +23,57 @@ insert into canopy_private.announcement_key default values on conflict do nothin
 revoke all on canopy_private.announcement_key from public;
 grant select on canopy_private.announcement_key to :AUTHENTICATOR;
 
--- Only the functions below (their definer's) may seal: a tenant who could would forge announcements.
+-- Seals and sends. Owned by the organization's authenticator and executable by nothing else: only the two functions
+-- below, which run as that owner, call it. Not a superuser's: nothing that runs inside them can become one.
 create or replace function canopy_private.announce(channel text, message text) returns void as $$
 declare
   secret bytea := (select key from canopy_private.announcement_key);
   iv bytea := canopy_private.gen_random_bytes(16);
-  envelope text := json_build_object('at', extract(epoch from clock_timestamp()), 'nonce', gen_random_uuid(), 'message', message);
+  envelope text := json_build_object('channel', channel, 'at', extract(epoch from clock_timestamp()),
+                                     'nonce', gen_random_uuid(), 'message', message);
   sealed bytea := iv || canopy_private.encrypt_iv(convert_to(envelope, 'UTF8'), substring(secret from 1 for 32), iv, 'aes');
-  mac bytea := canopy_private.hmac(convert_to(channel, 'UTF8') || sealed, substring(secret from 33 for 32), 'sha256');
+  -- The channel's length first: no other channel and ciphertext can make the same bytes.
+  signed bytea := int4send(octet_length(convert_to(channel, 'UTF8'))) || convert_to(channel, 'UTF8') || sealed;
 begin
-  perform pg_notify(channel, translate(encode(mac || sealed, 'base64'), E'\n', ''));
+  perform pg_notify(channel, translate(encode(canopy_private.hmac(signed, substring(secret from 33 for 32), 'sha256') || sealed, 'base64'), E'\n', ''));
 end;
-$$ language plpgsql volatile security definer set search_path to pg_catalog, pg_temp;
+$$ language plpgsql volatile set search_path to pg_catalog, pg_temp;
+alter function canopy_private.announce(text, text) owner to :AUTHENTICATOR;
 revoke all on function canopy_private.announce(text, text) from public;
 
--- As in 0004, sealed. A tenant may attach this trigger to its own tables only, which announces on their channels.
+-- A change of a row of `target`, announced on its channel: only by the target's own project (a session of its owner
+-- or of its APIs' authenticator, whose names carry the ref, as its schemas' do) or the platform (a superuser). So a
+-- project can announce on its own tables' channels only, even by calling this directly.
+create or replace function canopy.announce_row_change(target oid, message text) returns void as $$
+declare
+  project text := (select substring(n.nspname from '^(p_[a-z]{20})(_|$)') from pg_class c
+                     join pg_namespace n on n.oid = c.relnamespace where c.oid = target);
+begin
+  if not (coalesce((select rolsuper from pg_roles where rolname = session_user), false)
+          or coalesce(session_user::text in (project || '_owner', project || '_authenticator'), false)) then
+    raise exception 'Only the project of table % may announce its changes', target using errcode = '42501';
+  end if;
+  perform canopy_private.announce('canopy:live:' || target, message);
+end;
+$$ language plpgsql volatile security definer set search_path to pg_catalog, pg_temp;
+alter function canopy.announce_row_change(oid, text) owner to :AUTHENTICATOR;
+
+-- As in 0004, sealed. It runs as the writer, not as a definer: making a row's JSON may run casts that the row's
+-- project defined (`create cast (my_type as json)`), which must never run with anyone else's rights.
 create or replace function canopy.tg__announce_row_change() returns trigger as $$
 declare
   row_data jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end);
 begin
-  perform canopy_private.announce('canopy:live:' || tg_relid, json_build_object(
+  perform canopy.announce_row_change(tg_relid, json_build_object(
     'op', tg_op,
     'key', (select jsonb_object_agg(k, row_data -> k) from unnest(tg_argv) as k)
   )::text);
   return null;
 end;
-$$ language plpgsql security definer set search_path to pg_catalog, pg_temp;
+$$ language plpgsql set search_path to pg_catalog, pg_temp;
 
--- As in 0002, sealed.
+-- As in 0002, sealed. A definer (the authenticator): it reads only the event's catalog rows, and it cannot be called
+-- but by the event triggers, which announce whatever DDL touched, whoever ran it.
 create or replace function canopy.tg__announce_schema_change() returns event_trigger as $$
 declare
   schemas text;
@@ -66,6 +90,7 @@ begin
   end if;
 end;
 $$ language plpgsql security definer set search_path to pg_catalog, pg_temp;
+alter function canopy.tg__announce_schema_change() owner to :AUTHENTICATOR;
 
 -- canopy.enable_live and disable_live (0004) still send their own announcement unsealed, which the servers now ignore:
 -- the trigger they create or drop is DDL in the project's schema, which the event trigger above announces, sealed.

@@ -2,56 +2,77 @@
  * What organization databases announce to the servers over NOTIFY (live tables' row changes, schema changes),
  * opened. Any login of a database may LISTEN and NOTIFY on any channel, so announcements are sealed there
  * (db/tenant/org/0007): encrypted and authenticated with the database's announcement key, which only the superuser and
- * the organization's authenticator can read. A payload that does not open with the key, was sealed for another
- * channel, is older than FRESH_MS or was heard before on this subscription is dropped: another project's DBA can
- * neither read these announcements nor forge or replay them. (What can be replayed is an announcement sent in the
- * FRESH_MS before a subscription began, once: a real change, just before its subscriber came.)
+ * the organization's authenticator can read. A payload that does not open with the key or was sealed for another
+ * channel is dropped, and so is one heard before on this subscription (a replay) or older than REMEMBERED_MS: another
+ * project's DBA can neither read these announcements nor forge or replay them. (What could be replayed is an
+ * announcement sent in the REMEMBERED_MS before a subscription began, once: a real change, from before its
+ * subscriber came.)
  */
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 
-/** How far an announcement's time may be from ours (the clocks of Postgres's and the server's hosts included). */
-const FRESH_MS = 10_000;
+/**
+ * How long nonces are remembered, so how old an announcement may be: it is sealed when the change is made and sent
+ * when its transaction commits, so a transaction longer than this loses its announcements.
+ */
+const REMEMBERED_MS = 60 * 60_000;
+/** Nonces remembered at most, per subscription; beyond, the oldest are forgotten and nothing older is accepted. */
+const REMEMBERED_NONCES = 100_000;
+/** How far in the future an announcement may seem to be (the clocks of Postgres's and the server's hosts differ). */
+const SKEW_MS = 10_000;
 const MAC_BYTES = 32;
 const IV_BYTES = 16;
 
 interface Envelope {
+  channel: string;
   at: number;
   nonce: string;
   message: string;
 }
 
-/** Opens a sealed payload heard on `channel`; undefined if it was not sealed with `key` for that channel. */
+/** Opens a sealed payload heard on `channel`; undefined unless it was sealed with `key` for that channel. */
 export function openAnnouncement(key: Buffer, channel: string, payload: string): Envelope | undefined {
   const bytes = Buffer.from(payload, 'base64');
   if (bytes.length < MAC_BYTES + 2 * IV_BYTES) return undefined;
   const mac = bytes.subarray(0, MAC_BYTES);
   const sealed = bytes.subarray(MAC_BYTES);
-  const expected = createHmac('sha256', key.subarray(32, 64)).update(channel).update(sealed).digest();
+  const name = Buffer.from(channel);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(name.length);
+  const expected = createHmac('sha256', key.subarray(32, 64)).update(length).update(name).update(sealed).digest();
   if (!timingSafeEqual(mac, expected)) return undefined;
-  const decipher = createDecipheriv('aes-256-cbc', key.subarray(0, 32), sealed.subarray(0, IV_BYTES));
-  const envelope = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES)), decipher.final()]).toString('utf8');
-  return JSON.parse(envelope) as Envelope;
+  try {
+    const decipher = createDecipheriv('aes-256-cbc', key.subarray(0, 32), sealed.subarray(0, IV_BYTES));
+    const envelope = JSON.parse(Buffer.concat([decipher.update(sealed.subarray(IV_BYTES)), decipher.final()]).toString());
+    return envelope.channel === channel ? (envelope as Envelope) : undefined;
+  } catch {
+    return undefined; // authentic, yet not ours to read: sealed by something else with this key
+  }
 }
 
 /**
- * The messages of a channel's subscription that open and are fresh, each once. `key` is asked for at each payload
- * (it is read from the database once it can be: before the fleet migration brings 0007, nothing opens).
+ * The messages of a channel's subscription that open, each once. `key` is asked for at each payload (it is read from
+ * the database once it can be: before the fleet migration brings 0007, nothing opens).
  */
 export function openedAnnouncements(
   channel: string,
   payloads: AsyncIterableIterator<unknown>,
   key: () => Promise<Buffer | undefined>,
 ): AsyncIterableIterator<string> {
-  /** Nonces heard within FRESH_MS, by when they were sent, oldest first. */
+  /** Nonces heard, by when they were sent, in the order heard. */
   const heard = new Map<string, number>();
-  const fresh = ({ at, nonce }: Envelope): boolean => {
+  /** Announcements sent before this are refused: their nonces may have been forgotten. */
+  let floor = 0;
+  const firstTime = ({ at, nonce }: Envelope): boolean => {
     const now = Date.now();
-    for (const [old, sentAt] of heard) {
-      if (sentAt >= now - FRESH_MS) break;
+    const sentAt = at * 1000;
+    floor = Math.max(floor, now - REMEMBERED_MS);
+    if (sentAt < floor || sentAt > now + SKEW_MS || heard.has(nonce)) return false;
+    heard.set(nonce, sentAt);
+    for (const [old, oldAt] of heard) {
+      if (heard.size <= REMEMBERED_NONCES && oldAt >= now - REMEMBERED_MS) break;
       heard.delete(old);
+      floor = Math.max(floor, oldAt);
     }
-    if (Math.abs(now - at * 1000) > FRESH_MS || heard.has(nonce)) return false;
-    heard.set(nonce, at * 1000);
     return true;
   };
   return {
@@ -61,7 +82,7 @@ export function openedAnnouncements(
         if (payload.done) return payload;
         const secret = await key();
         const envelope = secret && openAnnouncement(secret, channel, String(payload.value));
-        if (envelope && fresh(envelope)) return { value: envelope.message, done: false };
+        if (envelope && firstTime(envelope)) return { value: envelope.message, done: false };
       }
     },
     // Ends the subscription at once (an async generator would wait for the next payload to notice).

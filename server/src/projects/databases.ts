@@ -6,10 +6,10 @@
  * organization's projects, SQL written by one project's DBA (a function its API calls) could become another project's
  * roles and read its rows.
  *
- * Pools are bounded per organization database: at most `maxConnections / projectPoolSize` project pools are open
- * at once; opening one more closes the least recently used (its connections end as their requests finish). So a
- * thousand projects cannot open a thousand pools, and a busy project still gets a pool of its own. Idle connections
- * close after IDLE_MS.
+ * Connections are bounded per organization database (`maxConnections`, across its projects' pools of
+ * `projectPoolSize`): when they are all open, a project that needs one more closes the least recently used pool whose
+ * connections are all idle, or waits for a connection to be released. So a thousand projects cannot open a thousand
+ * pools, and a busy project still gets a pool of its own. Idle connections close after IDLE_MS.
  *
  * One LISTEN connection per database, as the organization's authenticator (which can become no role), carries the
  * database's announcements (announcements.ts): live tables' changes, and the schema changes that make project APIs
@@ -28,14 +28,15 @@ const IDLE_MS = 10_000;
 
 /** A project's connections, through whichever pool is open for it now. */
 export class ProjectPool {
-  constructor(private readonly current: () => pg.Pool) {}
+  constructor(readonly connect: () => Promise<pg.PoolClient>) {}
 
-  connect(): Promise<pg.PoolClient> {
-    return this.current().connect();
-  }
-
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.current().query<R>(text, values);
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const client = await this.connect();
+    try {
+      return await client.query<R>(text, values);
+    } finally {
+      client.release();
+    }
   }
 }
 
@@ -58,8 +59,8 @@ export class OrganizationDatabases {
   private readonly databases = new Map<string, OrganizationDatabase>();
 
   constructor(
-    private readonly sizes: { maxConnections: number; projectPoolSize: number },
-    /** Called with the project refs whose schemas changed. */
+    private readonly sizes: ConnectionSizes,
+    /** Called with the project refs whose schemas changed (or may have: after the LISTEN connection was lost). */
     private readonly onSchemaChange: (refs: string[]) => void,
   ) {}
 
@@ -83,26 +84,62 @@ export class OrganizationDatabases {
   }
 }
 
+interface ConnectionSizes {
+  /** Connections to one organization database, across its projects' pools. */
+  maxConnections: number;
+  /** Connections of one project's pool. */
+  projectPoolSize: number;
+}
+
 class OrganizationDatabase {
   private readonly listener: pg.Pool;
   private readonly subscriber: PgSubscriber;
   private readonly projects = new Map<string, ProjectDatabase>();
   /** Open pools in use order: the first is the least recently used. */
   private readonly pools = new Map<string, pg.Pool>();
-  private readonly maxPools: number;
+  /** Pools closed but not yet ended: their connections still count. */
+  private readonly closing = new Set<pg.Pool>();
+  /** Connections waiting for room, woken when a connection is released or closed. */
+  private waiting: Array<() => void> = [];
   private key?: Promise<Buffer>;
+  private closed = false;
 
   constructor(
     listenUrl: string,
-    private readonly sizes: { maxConnections: number; projectPoolSize: number },
-    onSchemaChange: (refs: string[]) => void,
+    private readonly sizes: ConnectionSizes,
+    private readonly onSchemaChange: (refs: string[]) => void,
   ) {
-    this.maxPools = Math.max(1, Math.floor(sizes.maxConnections / sizes.projectPoolSize));
     // One connection LISTENs; another reads the announcement key, once.
     this.listener = createPool(listenUrl, 2);
     Object.assign(this.listener.options, { idleTimeoutMillis: IDLE_MS });
     this.subscriber = new PgSubscriber(this.listener);
-    void watchSchemas(this.announcements('canopy:schema'), onSchemaChange);
+    void this.watchSchemas();
+  }
+
+  project({ ref, databaseUrl }: PlacedProject): ProjectDatabase {
+    let project = this.projects.get(ref);
+    if (!project) {
+      const pool = new ProjectPool(() => this.connect(ref, databaseUrl));
+      // Live events may hold a third of the pool at once: a burst of changes does not starve requests.
+      const liveConnections = Math.max(1, Math.floor(this.sizes.projectPoolSize / 3));
+      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, this.announcements, liveConnections) };
+      this.projects.set(ref, project);
+    }
+    return project;
+  }
+
+  forget(ref: string): void {
+    this.projects.delete(ref);
+    const pool = this.pools.get(ref);
+    if (pool) this.end(ref, pool);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.subscriber.release();
+    for (const [ref, pool] of this.pools) this.end(ref, pool);
+    await Promise.all([this.listener.end(), ...[...this.closing].map((pool) => pool.end().catch(() => {}))]);
+    this.projects.clear();
   }
 
   /** Only the organization's authenticator may read the key that opens the database's announcements. */
@@ -115,32 +152,30 @@ class OrganizationDatabase {
       return this.key.catch(() => (this.key = undefined));
     });
 
-  project({ ref, databaseUrl }: PlacedProject): ProjectDatabase {
-    let project = this.projects.get(ref);
-    if (!project) {
-      const pool = new ProjectPool(() => this.pool(ref, databaseUrl));
-      // Live events may hold a third of the pool at once: a burst of changes does not starve requests.
-      const liveConnections = Math.max(1, Math.floor(this.sizes.projectPoolSize / 3));
-      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, this.announcements, liveConnections) };
-      this.projects.set(ref, project);
+  /**
+   * A connection from the project's pool, within the database's connections: when they are all open, the least
+   * recently used pool whose connections are all idle is closed to make room, or else this waits for one to be.
+   */
+  private async connect(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
+    for (;;) {
+      const pool = this.pool(ref, databaseUrl);
+      // An idle connection, or a full pool's own queue, opens nothing new.
+      if (pool.idleCount > 0 || pool.totalCount >= this.sizes.projectPoolSize || this.open() < this.sizes.maxConnections) {
+        return pool.connect();
+      }
+      const idle = [...this.pools].find(([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount);
+      if (idle) this.end(...idle);
+      else await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
-    return project;
   }
 
-  forget(ref: string): void {
-    this.projects.delete(ref);
-    const pool = this.pools.get(ref);
-    this.pools.delete(ref);
-    void pool?.end();
+  private open(): number {
+    let open = 0;
+    for (const pool of [...this.pools.values(), ...this.closing]) open += pool.totalCount;
+    return open;
   }
 
-  async close(): Promise<void> {
-    this.subscriber.release();
-    await Promise.all([this.listener, ...this.pools.values()].map((pool) => pool.end()));
-    this.pools.clear();
-    this.projects.clear();
-  }
-
+  /** The project's pool, now the most recently used. */
   private pool(ref: string, databaseUrl: string): pg.Pool {
     let pool = this.pools.get(ref);
     if (pool) {
@@ -148,29 +183,43 @@ class OrganizationDatabase {
     } else {
       pool = createPool(databaseUrl, this.sizes.projectPoolSize);
       Object.assign(pool.options, { idleTimeoutMillis: IDLE_MS });
-      if (this.pools.size >= this.maxPools) {
-        const [oldest, oldestPool] = this.pools.entries().next().value!;
-        this.pools.delete(oldest);
-        void oldestPool.end();
-      }
+      const wake = () => this.waiting.splice(0).forEach((resolve) => resolve());
+      pool.on('release', wake);
+      pool.on('remove', wake);
+      // Pools whose connections have all closed (idle too long) are let go: a thousand projects keep no thousand pools.
+      for (const [other, it] of this.pools) if (it.totalCount === 0 && it.waitingCount === 0) this.end(other, it);
     }
     this.pools.set(ref, pool);
     return pool;
   }
-}
 
-/** db/tenant/org/0007 announces DDL on `canopy:schema` with the schemas it touched. */
-async function watchSchemas(announcements: AsyncIterableIterator<string>, onSchemaChange: (refs: string[]) => void) {
-  try {
-    for await (const schemas of announcements) {
-      const refs = schemas
-        .split(',')
-        .map((schema) => /^p_([a-z]{20})/.exec(schema)?.[1])
-        .filter((ref): ref is string => !!ref);
-      onSchemaChange([...new Set(refs)]);
+  /** Closes a pool: its idle connections now, the others as their requests release them. */
+  private end(ref: string, pool: pg.Pool): void {
+    this.pools.delete(ref);
+    this.closing.add(pool);
+    void pool.end().finally(() => this.closing.delete(pool));
+  }
+
+  /**
+   * db/tenant/org/0007 announces DDL on `canopy:schema` with the schemas it touched. If the LISTEN connection is lost,
+   * announcements may have been missed: every project of the database rebuilds, and listening starts again.
+   */
+  private async watchSchemas(): Promise<void> {
+    while (!this.closed) {
+      try {
+        for await (const schemas of this.announcements('canopy:schema')) {
+          const refs = schemas
+            .split(',')
+            .map((schema) => /^p_([a-z]{20})/.exec(schema)?.[1])
+            .filter((ref): ref is string => !!ref);
+          this.onSchemaChange([...new Set(refs)]);
+        }
+      } catch {
+        if (this.closed) return;
+        this.onSchemaChange([...this.projects.keys()]);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
-  } catch {
-    // The subscriber was released (shutdown).
   }
 }
 

@@ -153,6 +153,20 @@ export interface LiveEvent {
   key: Record<string, unknown>;
 }
 
+/**
+ * The change in an announcement, if it is one. Only the table's own project can announce on its channel
+ * (announcements.ts), but it can call canopy.announce_row_change itself: what it sends is not trusted to be well made.
+ */
+function liveEvent(message: string): LiveEvent | undefined {
+  try {
+    const event = JSON.parse(message) as LiveEvent;
+    const wellMade = ['INSERT', 'UPDATE', 'DELETE'].includes(event?.op) && typeof event.key === 'object' && event.key !== null;
+    return wellMade ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A subscriber as canopy.live_rows takes it: its database role and its claims as request.jwt.claims holds them. */
 export interface LiveCaller {
   role: string;
@@ -233,8 +247,8 @@ export class LiveFeeds {
     try {
       for await (const change of feed.changes) {
         const listeners = [...feed.listeners];
-        if (listeners.length === 0) continue;
-        const event = JSON.parse(change) as LiveEvent;
+        const event = liveEvent(change);
+        if (listeners.length === 0 || !event) continue;
         try {
           if (event.op === 'DELETE') {
             for (const listener of listeners) listener.hear(event, null, NO_ROWS);

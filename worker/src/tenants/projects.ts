@@ -433,18 +433,28 @@ const MIGRATABLE = ['active', 'pausing', 'paused', 'resuming'];
 /**
  * Applies every db/tenant/ file an organization database and its projects have not applied yet. Each file is
  * recorded as it is applied, so an interrupted run resumes where it stopped. Projects from before per-project
- * authenticators get theirs (ensureProjectRoles).
+ * authenticators (no login of their own, or API roles still granted to the organization's authenticator) are given
+ * theirs first (ensureProjectRoles), whatever an earlier run left done.
  */
 export async function migrateOrganizationDatabase(ctx: WorkerContext, organizationId: string): Promise<void> {
   const org = await findOrganizationDatabase(ctx, organizationId);
   if (!org) return;
-  const { rows } = await ctx.owner.query<{ id: string; ref: string; hasAuthenticator: boolean }>(
-    `select p.id, p.ref, s.authenticator_password_sealed is not null as "hasAuthenticator"
-     from app_public.projects p left join app_private.project_secrets s on s.project_id = p.id
-     where p.organization_id = $1 and p.status = any($2)`,
+  const { rows } = await ctx.owner.query<{ id: string; ref: string }>(
+    'select id, ref from app_public.projects where organization_id = $1 and status = any($2)',
     [organizationId, MIGRATABLE],
   );
-  for (const { id } of rows.filter((row) => !row.hasAuthenticator)) {
+  const unfinished = await withClient(org.adminUrl(org.database), async (client) => {
+    const { rows: refs } = await client.query<{ ref: string }>(
+      `select p.ref from unnest($1::text[]) as p (ref)
+       where not exists (select from pg_roles where rolname = 'p_' || p.ref || '_authenticator')
+          or exists (select from pg_auth_members m join pg_roles granted on granted.oid = m.roleid
+                     join pg_roles member on member.oid = m.member
+                     where member.rolname = $2 and granted.rolname like 'p\_' || p.ref || '\_%')`,
+      [rows.map((row) => row.ref), org.authenticator],
+    );
+    return new Set(refs.map((row) => row.ref));
+  });
+  for (const { id } of rows.filter((row) => unfinished.has(row.ref))) {
     const project = await loadProject(ctx, id);
     if (project) await ensureProjectRoles(ctx, project, org);
   }
