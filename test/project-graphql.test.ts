@@ -99,6 +99,45 @@ test('tables the DBA creates appear, and each user sees only the rows their RLS 
   t.is(forged.body.errors[0].extensions.code, 'FORBIDDEN');
 });
 
+test("an organization database's connections stay within their bound under load, and queued requests all finish", async (t) => {
+  // Room for two connections, one per project: three projects asking at once take turns.
+  const small = await startTestPlatform({ CANOPY_ORG_POOL_SIZE: '2', CANOPY_PROJECT_POOL_SIZE: '1' });
+  t.teardown(() => small.stop());
+  const owner = await signUp(small);
+  const org = await newOrganization(small, owner);
+  await small.owner.query(`update app_public.organizations set plan_id = 'pro' where id = $1`, [org.id]);
+  const projects: Project[] = [];
+  for (let i = 0; i < 3; i++) {
+    const project = await createActiveProject(small, owner, org);
+    await withClient(project.databaseUrl, (client) =>
+      client.query(`create function p_${project.ref}.slow() returns int as $$ select 1 from pg_sleep(0.3) $$ language sql stable`),
+    );
+    projects.push(project);
+  }
+  const logins = projects.map((project) => `p_${project.ref}_authenticator`);
+  let most = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const { rows } = await withClient(rootUrl(), (client) =>
+        client.query(`select count(*)::int as open from pg_stat_activity where usename = any($1)`, [logins]),
+      );
+      most = Math.max(most, rows[0].open);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const slow = (project: Project) => graphql(project.apiUrl, '{ slow }', { apikey: project.serviceRoleKey });
+  // The first project's second request waits in its pool while the project changes (its registry entry is renewed).
+  const answers = Promise.all([slow(projects[0]), slow(projects[0]), slow(projects[1]), slow(projects[2])]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await small.owner.query(`update app_public.projects set name = 'Renamed' where id = $1`, [projects[0].id]);
+  const bodies = (await answers).map(({ body }) => body);
+  running = false;
+  await sampling;
+  t.deepEqual(bodies, Array(4).fill({ data: { slow: 1 } }));
+  t.true(most <= 2, `${most} connections at most`);
+});
+
 test('a schema change shows up without a restart', async (t) => {
   const project = await activeProject(await signUp(platform));
   await createTodos(project);

@@ -3,10 +3,16 @@
  * opened. Any login of a database may LISTEN and NOTIFY on any channel, so announcements are sealed there
  * (db/tenant/org/0007): encrypted and authenticated with the database's announcement key, which only the superuser and
  * the organization's authenticator can read. A payload that does not open with the key or was sealed for another
- * channel is dropped, and so is one heard before on this subscription (a replay) or older than REMEMBERED_MS: another
- * project's DBA can neither read these announcements nor forge or replay them. (What could be replayed is an
- * announcement sent in the REMEMBERED_MS before a subscription began, once: a real change, from before its
- * subscriber came.)
+ * channel is dropped: another project's DBA can neither read these announcements nor forge them.
+ *
+ * Replays: a subscription refuses an announcement it has heard before (nonces are remembered for REMEMBERED_MS, the
+ * most recent REMEMBERED_NONCES of them), one older than that, and one sent before `since`. Live tables' feeds start
+ * from their own start, so nothing sent before can be replayed to them; only the table's own project can send on its
+ * channel, so only its own traffic can push nonces out (past 100,000 changes of one table in an hour, an older one
+ * could be replayed once). `canopy:schema` is shared by every project of the database
+ * (any of them can flood it), so it accepts what was sent before it started, and a payload replayed after its nonce
+ * was pushed out makes a project rebuild once more: the schema watcher (databases.ts) rebuilds a project at most once
+ * a second.
  */
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -15,7 +21,7 @@ import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
  * when its transaction commits, so a transaction longer than this loses its announcements.
  */
 const REMEMBERED_MS = 60 * 60_000;
-/** Nonces remembered at most, per subscription; beyond, the oldest are forgotten and nothing older is accepted. */
+/** Nonces remembered at most, per subscription; beyond, the oldest are forgotten. */
 const REMEMBERED_NONCES = 100_000;
 /** How far in the future an announcement may seem to be (the clocks of Postgres's and the server's hosts differ). */
 const SKEW_MS = 10_000;
@@ -49,29 +55,30 @@ export function openAnnouncement(key: Buffer, channel: string, payload: string):
   }
 }
 
+/** From now, less the clocks' skew: for a subscription that must hear nothing sent before it started. */
+export const fromNow = () => Date.now() - SKEW_MS;
+
 /**
- * The messages of a channel's subscription that open, each once. `key` is asked for at each payload (it is read from
- * the database once it can be: before the fleet migration brings 0007, nothing opens).
+ * The messages of a channel's subscription that open, each once, sent since `since` (epoch ms). `key` is asked for
+ * at each payload (it is read from the database once it can be: before the fleet migration brings 0007, nothing
+ * opens).
  */
 export function openedAnnouncements(
   channel: string,
   payloads: AsyncIterableIterator<unknown>,
   key: () => Promise<Buffer | undefined>,
+  since = 0,
 ): AsyncIterableIterator<string> {
   /** Nonces heard, by when they were sent, in the order heard. */
   const heard = new Map<string, number>();
-  /** Announcements sent before this are refused: their nonces may have been forgotten. */
-  let floor = 0;
   const firstTime = ({ at, nonce }: Envelope): boolean => {
     const now = Date.now();
     const sentAt = at * 1000;
-    floor = Math.max(floor, now - REMEMBERED_MS);
-    if (sentAt < floor || sentAt > now + SKEW_MS || heard.has(nonce)) return false;
+    if (sentAt < Math.max(since, now - REMEMBERED_MS) || sentAt > now + SKEW_MS || heard.has(nonce)) return false;
     heard.set(nonce, sentAt);
     for (const [old, oldAt] of heard) {
       if (heard.size <= REMEMBERED_NONCES && oldAt >= now - REMEMBERED_MS) break;
       heard.delete(old);
-      floor = Math.max(floor, oldAt);
     }
     return true;
   };

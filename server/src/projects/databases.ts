@@ -19,12 +19,14 @@ import pg from 'pg';
 import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
 import { statementWithSettings, transactionWithSettings } from '../db/transactions.ts';
-import { openedAnnouncements } from './announcements.ts';
+import { fromNow, openedAnnouncements } from './announcements.ts';
 import type { ProjectCaller } from './callers.ts';
 import { LiveFeeds } from './live.ts';
 import type { ProjectEntry } from './registry.ts';
 
 const IDLE_MS = 10_000;
+/** A project's API is rebuilt for schema changes at most this often. */
+const REBUILD_MS = 1_000;
 
 /** A project's connections, through whichever pool is open for it now. */
 export class ProjectPool {
@@ -97,10 +99,12 @@ class OrganizationDatabase {
   private readonly projects = new Map<string, ProjectDatabase>();
   /** Open pools in use order: the first is the least recently used. */
   private readonly pools = new Map<string, pg.Pool>();
-  /** Pools closed but not yet ended: their connections still count. */
-  private readonly closing = new Set<pg.Pool>();
+  /** Pools closed but not yet ended (their connections still count), and when they will have. */
+  private readonly closing = new Map<pg.Pool, Promise<void>>();
   /** Connections waiting for room, woken when a connection is released or closed. */
   private waiting: Array<() => void> = [];
+  /** Projects rebuilt within the last REBUILD_MS, and whether once more at its end. */
+  private readonly rebuilt = new Map<string, { again: boolean }>();
   private key?: Promise<Buffer>;
   private closed = false;
 
@@ -122,35 +126,45 @@ class OrganizationDatabase {
       const pool = new ProjectPool(() => this.connect(ref, databaseUrl));
       // Live events may hold a third of the pool at once: a burst of changes does not starve requests.
       const liveConnections = Math.max(1, Math.floor(this.sizes.projectPoolSize / 3));
-      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, this.announcements, liveConnections) };
+      // A live feed hears only what was sent since it started: nothing older can be replayed to it.
+      const announcements: Announcements = (channel) => this.announcements(channel, fromNow());
+      project = { pool, subscriber: this.subscriber, live: new LiveFeeds(pool, announcements, liveConnections) };
       this.projects.set(ref, project);
     }
     return project;
   }
 
+  /**
+   * The project changed: its live feeds start again with its next instance. Its pool stays (a paused or deleted
+   * project's connections are ended by Postgres, and its emptied pool is let go with the others).
+   */
   forget(ref: string): void {
     this.projects.delete(ref);
-    const pool = this.pools.get(ref);
-    if (pool) this.end(ref, pool);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.subscriber.release();
     for (const [ref, pool] of this.pools) this.end(ref, pool);
-    await Promise.all([this.listener.end(), ...[...this.closing].map((pool) => pool.end().catch(() => {}))]);
+    await Promise.all([this.listener.end(), ...this.closing.values()]);
     this.projects.clear();
   }
 
   /** Only the organization's authenticator may read the key that opens the database's announcements. */
-  private readonly announcements: Announcements = (channel) =>
-    openedAnnouncements(channel, this.subscriber.subscribe(channel), async () => {
-      this.key ??= this.listener.query<{ key: Buffer }>('select key from canopy_private.announcement_key').then(
-        ({ rows }) => rows[0].key,
-      );
-      // Not there yet (before the fleet migration brings it): asked again at the next announcement.
-      return this.key.catch(() => (this.key = undefined));
-    });
+  private announcements(channel: string, since?: number): AsyncIterableIterator<string> {
+    return openedAnnouncements(
+      channel,
+      this.subscriber.subscribe(channel),
+      async () => {
+        this.key ??= this.listener.query<{ key: Buffer }>('select key from canopy_private.announcement_key').then(
+          ({ rows }) => rows[0].key,
+        );
+        // Not there yet (before the fleet migration brings it): asked again at the next announcement.
+        return this.key.catch(() => (this.key = undefined));
+      },
+      since,
+    );
+  }
 
   /**
    * A connection from the project's pool, within the database's connections: when they are all open, the least
@@ -159,19 +173,32 @@ class OrganizationDatabase {
   private async connect(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
     for (;;) {
       const pool = this.pool(ref, databaseUrl);
-      // An idle connection, or a full pool's own queue, opens nothing new.
-      if (pool.idleCount > 0 || pool.totalCount >= this.sizes.projectPoolSize || this.open() < this.sizes.maxConnections) {
+      // An idle connection nobody queued for yet, or a full pool's own queue, opens nothing new.
+      if (
+        pool.idleCount > pool.waitingCount ||
+        pool.totalCount >= this.sizes.projectPoolSize ||
+        this.open() < this.sizes.maxConnections
+      ) {
         return pool.connect();
       }
-      const idle = [...this.pools].find(([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount);
+      const idle = [...this.pools].find(
+        ([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount && it.waitingCount === 0,
+      );
       if (idle) this.end(...idle);
-      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // Woken by a release or a closed connection; looked at again within a second whatever happens (a connection
+      // that fails to open tells nobody).
+      else {
+        await new Promise<void>((resolve) => {
+          this.waiting.push(resolve);
+          setTimeout(resolve, 1_000).unref();
+        });
+      }
     }
   }
 
   private open(): number {
     let open = 0;
-    for (const pool of [...this.pools.values(), ...this.closing]) open += pool.totalCount;
+    for (const pool of [...this.pools.values(), ...this.closing.keys()]) open += pool.totalCount;
     return open;
   }
 
@@ -193,16 +220,16 @@ class OrganizationDatabase {
     return pool;
   }
 
-  /** Closes a pool: its idle connections now, the others as their requests release them. */
+  /** Closes a pool (only ever one nobody waits on): its idle connections now, the others as they are released. */
   private end(ref: string, pool: pg.Pool): void {
     this.pools.delete(ref);
-    this.closing.add(pool);
-    void pool.end().finally(() => this.closing.delete(pool));
+    this.closing.set(pool, pool.end().finally(() => this.closing.delete(pool)));
   }
 
   /**
    * db/tenant/org/0007 announces DDL on `canopy:schema` with the schemas it touched. If the LISTEN connection is lost,
-   * announcements may have been missed: every project of the database rebuilds, and listening starts again.
+   * announcements may have been missed: listening starts again, and every project of the database rebuilds, now and
+   * once more when PgSubscriber has surely reconnected (it waits at most 30 s between attempts).
    */
   private async watchSchemas(): Promise<void> {
     while (!this.closed) {
@@ -212,13 +239,34 @@ class OrganizationDatabase {
             .split(',')
             .map((schema) => /^p_([a-z]{20})/.exec(schema)?.[1])
             .filter((ref): ref is string => !!ref);
-          this.onSchemaChange([...new Set(refs)]);
+          this.rebuild([...new Set(refs)]);
         }
       } catch {
         if (this.closed) return;
-        this.onSchemaChange([...this.projects.keys()]);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        this.rebuild([...this.projects.keys()]);
+        setTimeout(() => this.rebuild([...this.projects.keys()]), 30_000).unref();
       }
+    }
+  }
+
+  /**
+   * Rebuilds projects' APIs, each at most once every REBUILD_MS (and once more at its end if asked meanwhile): a
+   * replayed announcement (announcements.ts) cannot make a project rebuild over and over.
+   */
+  private rebuild(refs: string[]): void {
+    for (const ref of refs) {
+      const recent = this.rebuilt.get(ref);
+      if (recent) {
+        recent.again = true;
+        continue;
+      }
+      this.onSchemaChange([ref]);
+      const window = { again: false };
+      this.rebuilt.set(ref, window);
+      setTimeout(() => {
+        this.rebuilt.delete(ref);
+        if (window.again) this.rebuild([ref]);
+      }, REBUILD_MS).unref();
     }
   }
 }
