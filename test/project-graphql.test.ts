@@ -47,7 +47,7 @@ async function createTodos(project: Project) {
   });
 }
 
-function userToken(project: Project, sub: string, overrides: Record<string, unknown> = {}, expiresIn = '1h') {
+function userToken(project: Project, sub: string, overrides: Record<string, unknown> = {}, expiresIn: string | number = '1h') {
   return new SignJWT({ role: 'authenticated', ref: project.ref, ...overrides })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
@@ -239,10 +239,28 @@ test('Ruru at /p/<ref>/graphiql points at the project\'s endpoint, takes the key
 test('a rotated JWT secret makes the old keys and user tokens stop working at once', async (t) => {
   const owner = await signUp(platform);
   const project = await activeProject(owner);
-  t.truthy((await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).body.data);
+  // The user token is verified, and remembered as verified, before the rotation.
+  const user = { apikey: project.anonKey, authorization: `Bearer ${await userToken(project, randomUUID())}` };
+  t.truthy((await graphql(project.apiUrl, '{ __typename }', user)).body.data);
   await owner.client.data(`mutation ($id: UUID!) { rotateProjectJwtSecret(input: { projectId: $id }) { result } }`, { id: project.id });
   await waitFor('the rotation', async () => (await graphql(project.apiUrl, '{ __typename }', { apikey: project.anonKey })).status === 401, 30_000);
-  t.pass();
+  const { projectCredentials } = await owner.client.data(
+    `query ($id: UUID!) { projectCredentials(projectId: $id) { anonKey } }`,
+    { id: project.id },
+  );
+  const oldToken = await graphql(project.apiUrl, '{ __typename }', { ...user, apikey: projectCredentials.anonKey });
+  t.is(oldToken.status, 401, 'the user token signed with the old secret, with the new anon key');
+});
+
+test('a user token verified once is refused when it expires', async (t) => {
+  const project = await activeProject(await signUp(platform));
+  const expiresAt = Math.floor(Date.now() / 1000) + 2;
+  const user = { apikey: project.anonKey, authorization: `Bearer ${await userToken(project, randomUUID(), {}, expiresAt)}` };
+  t.truthy((await graphql(project.apiUrl, '{ __typename }', user)).body.data);
+  await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+  const expired = await graphql(project.apiUrl, '{ __typename }', user);
+  t.is(expired.status, 401);
+  t.is(expired.body.errors?.[0]?.extensions?.code, 'JWT_EXPIRED');
 });
 
 test('subscribers to a live table hear only of the changes to rows their RLS lets them see', async (t) => {

@@ -51,7 +51,7 @@ export async function identifyProjectCaller(
   const key = await verifiedApiKey(project, apikey);
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
   if (authorization && !bearer) throw new CanopyError('INVALID_JWT', 'The Authorization header must be "Bearer <token>"', 401);
-  const claims = bearer && bearer !== apikey ? await verifyProjectToken(project, bearer) : key;
+  const claims = bearer && bearer !== apikey ? await verifiedUserToken(project, bearer) : key;
   return { role: claims.role, databaseRole: `p_${project.ref}_${DATABASE_ROLE_SUFFIX[claims.role]}`, claims };
 }
 
@@ -69,4 +69,25 @@ async function verifiedApiKey(project: ProjectEntry, apikey: string): Promise<Pr
   // Only ever the project's own keys get here; the bound is against a flood of other valid-looking tokens.
   if (project.verifiedKeys.size < 8) project.verifiedKeys.set(apikey, key);
   return key;
+}
+
+/**
+ * End users' access tokens, once verified, until they expire (as PostgREST's JWT cache does): an app sends the same
+ * token with every request, and verifying it again (an HMAC through WebCrypto) was the largest cost of ours in a
+ * request. Each is remembered with the registry entry it was verified against: a rotated secret replaces the entry,
+ * and the token is verified again. At most MAX_VERIFIED_TOKENS, across projects; the oldest go first.
+ */
+const verifiedTokens = new Map<string, { project: ProjectEntry; claims: ProjectCaller['claims'] }>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
+async function verifiedUserToken(project: ProjectEntry, token: string): Promise<ProjectCaller['claims']> {
+  const known = verifiedTokens.get(token);
+  if (known?.project === project && (known.claims.exp === undefined || known.claims.exp * 1000 > Date.now())) {
+    return known.claims;
+  }
+  verifiedTokens.delete(token);
+  const claims = Object.freeze(await verifyProjectToken(project, token));
+  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  verifiedTokens.set(token, { project, claims });
+  return claims;
 }

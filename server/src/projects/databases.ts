@@ -97,8 +97,9 @@ class OrganizationDatabase {
   private readonly listener: pg.Pool;
   private readonly subscriber: PgSubscriber;
   private readonly projects = new Map<string, ProjectDatabase>();
-  /** Open pools in use order: the first is the least recently used. */
   private readonly pools = new Map<string, pg.Pool>();
+  /** When each project's pool was last asked for a connection. */
+  private readonly lastUsed = new Map<string, number>();
   /** Pools closed but not yet ended (their connections still count), and when they will have. */
   private readonly closing = new Map<pg.Pool, Promise<void>>();
   /** Connections waiting for room, woken when a connection is released or closed. */
@@ -170,30 +171,28 @@ class OrganizationDatabase {
    * A connection from the project's pool, within the database's connections: when they are all open, the least
    * recently used pool whose connections are all idle is closed to make room, or else this waits for one to be.
    */
-  private async connect(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
-    for (;;) {
-      const pool = this.pool(ref, databaseUrl);
-      // An idle connection nobody queued for yet, or a full pool's own queue, opens nothing new.
-      if (
-        pool.idleCount > pool.waitingCount ||
-        pool.totalCount >= this.sizes.projectPoolSize ||
-        this.open() < this.sizes.maxConnections
-      ) {
-        return pool.connect();
-      }
-      const idle = [...this.pools].find(
-        ([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount && it.waitingCount === 0,
-      );
-      if (idle) this.end(...idle);
+  private connect(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
+    const pool = this.pool(ref, databaseUrl);
+    // An idle connection nobody queued for yet, or a full pool's own queue, opens nothing new.
+    const opensNothing = pool.idleCount > pool.waitingCount || pool.totalCount >= this.sizes.projectPoolSize;
+    return opensNothing || this.open() < this.sizes.maxConnections ? pool.connect() : this.connectWhenRoom(ref, databaseUrl);
+  }
+
+  private async connectWhenRoom(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
+    const idle = [...this.pools]
+      .filter(([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount && it.waitingCount === 0)
+      .sort(([a], [b]) => this.lastUsed.get(a)! - this.lastUsed.get(b)!)[0];
+    if (idle) {
+      this.end(...idle);
+    } else {
       // Woken by a release or a closed connection; looked at again within a second whatever happens (a connection
       // that fails to open tells nobody).
-      else {
-        await new Promise<void>((resolve) => {
-          this.waiting.push(resolve);
-          setTimeout(resolve, 1_000).unref();
-        });
-      }
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve);
+        setTimeout(resolve, 1_000).unref();
+      });
     }
+    return this.connect(ref, databaseUrl);
   }
 
   private open(): number {
@@ -205,9 +204,7 @@ class OrganizationDatabase {
   /** The project's pool, now the most recently used. */
   private pool(ref: string, databaseUrl: string): pg.Pool {
     let pool = this.pools.get(ref);
-    if (pool) {
-      this.pools.delete(ref);
-    } else {
+    if (!pool) {
       pool = createPool(databaseUrl, this.sizes.projectPoolSize);
       Object.assign(pool.options, { idleTimeoutMillis: IDLE_MS });
       const wake = () => this.waiting.splice(0).forEach((resolve) => resolve());
@@ -215,14 +212,16 @@ class OrganizationDatabase {
       pool.on('remove', wake);
       // Pools whose connections have all closed (idle too long) are let go: a thousand projects keep no thousand pools.
       for (const [other, it] of this.pools) if (it.totalCount === 0 && it.waitingCount === 0) this.end(other, it);
+      this.pools.set(ref, pool);
     }
-    this.pools.set(ref, pool);
+    this.lastUsed.set(ref, performance.now());
     return pool;
   }
 
   /** Closes a pool (only ever one nobody waits on): its idle connections now, the others as they are released. */
   private end(ref: string, pool: pg.Pool): void {
     this.pools.delete(ref);
+    this.lastUsed.delete(ref);
     this.closing.set(pool, pool.end().finally(() => this.closing.delete(pool)));
   }
 
