@@ -34,7 +34,7 @@ import type { Api, BenchPlatform } from './support.ts';
 /* ------------------------------------------------------------------ settings and aims */
 
 const MB = 1_000_000;
-const SMALL = { bytes: 1 * MB, count: 50, parallel: 8 };
+const SMALL = { bytes: 1 * MB, count: 200, parallel: 8 };
 const LARGE = { bytes: 100 * MB, times: 5 };
 const SAMPLE_MS = 20;
 const AIM = { ofDirect: 0.8, rssAboveIdleBytes: 100 * 1024 * 1024 };

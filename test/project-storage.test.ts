@@ -930,6 +930,32 @@ test('the S3 object reader: kept-alive connections, ranges, error statuses, answ
   t.is((await viaStale.get('/hang-up')).status, 500);
 });
 
+test("the S3 object reader finds the head's end wherever S3's reads split it", async (t) => {
+  // Each answer in two writes, apart in time (so in two reads): the blank line that ends the head is cut at `cut`.
+  const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789';
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      const cut = Number(/GET \/(\d+)/.exec(chunk.toString('latin1'))?.[1]);
+      socket.write(answer.slice(0, cut));
+      setTimeout(() => socket.write(answer.slice(cut)), 20);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const reader = new S3ObjectReader();
+  const canopy = await throughReader(reader, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    server.close();
+  });
+  const blankLine = answer.indexOf('\r\n\r\n');
+  for (const cut of [5, blankLine + 1, blankLine + 2, blankLine + 3, blankLine + 4, blankLine + 7]) {
+    t.is((await canopy.get(`/${cut}`)).text, '0123456789', `cut at ${cut}`);
+  }
+});
+
 test('the S3 object reader drops the connection when the client goes away mid-body', async (t) => {
   const s3 = await fakeS3();
   const reader = new S3ObjectReader();
