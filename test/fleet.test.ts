@@ -100,43 +100,72 @@ test('a new db/tenant file is rolled out to every existing organization and proj
   });
 });
 
-test("the fleet migration gives a project from before per-project logins its own, and takes the organization's away", async (t) => {
-  const owner = await signUp(platform);
-  const org = await newOrganization(platform, owner);
-  const project = await activeProject(owner, org.id);
-  const [login, organizationLogin] = [`p_${project.ref}_authenticator`, `o_${org.ref}_authenticator`];
-  const apiRoles = ['anon', 'authenticated', 'service'].map((role) => `p_${project.ref}_${role}`).join(', ');
-  // As such a project was: no login of its own, its API roles granted to the organization's authenticator (or as a
-  // migration that stopped halfway left it: its login's password already sealed).
-  await withClient(rootUrl(`org_${org.ref}`), async (client) => {
-    await client.query(`drop owned by ${login}`);
-    await client.query(`drop role ${login}`);
-    await client.query(`grant ${apiRoles} to ${organizationLogin}`);
+/** As a project from before per-project logins was: none of its own, its API roles granted to the organization's. */
+async function asBeforePerProjectLogins(organizationRef: string, ref: string) {
+  const apiRoles = ['anon', 'authenticated', 'service'].map((role) => `p_${ref}_${role}`).join(', ');
+  await withClient(rootUrl(`org_${organizationRef}`), async (client) => {
+    await client.query(`drop owned by p_${ref}_authenticator`);
+    await client.query(`drop role p_${ref}_authenticator`);
+    await client.query(`grant ${apiRoles} to o_${organizationRef}_authenticator`);
   });
+}
 
-  await migrateOrganizationDatabase(platform.worker, org.id);
-  const memberships = await withClient(rootUrl(), async (client) => {
+/** How many roles each of these logins is a member of. */
+async function membershipsOf(logins: string[]) {
+  return withClient(rootUrl(), async (client) => {
     const { rows } = await client.query<{ login: string; roles: number }>(
       `select r.rolname as login, count(m.roleid)::int as roles from pg_roles r left join pg_auth_members m on m.member = r.oid
        where r.rolname = any($1) group by r.rolname order by 1`,
-      [[login, organizationLogin]],
+      [logins],
     );
     return rows;
   });
-  t.deepEqual(memberships, [
-    { login: organizationLogin, roles: 0 },
-    { login, roles: 3 },
-  ]);
+}
+
+async function answers(owner: SignedInUser, projectId: string) {
   const { projectCredentials } = await owner.client.data(
     `query ($id: UUID!) { projectCredentials(projectId: $id) { apiUrl anonKey } }`,
-    { id: project.id },
+    { id: projectId },
   );
   const response = await fetch(`${projectCredentials.apiUrl}/graphql/v1`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', apikey: projectCredentials.anonKey },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
-  t.deepEqual(await response.json(), { data: { __typename: 'Query' } }, 'its API answers, on its new login');
+  return response.json();
+}
+
+test("the fleet migration gives a project from before per-project logins its own, and takes the organization's away", async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  const project = await activeProject(owner, org.id);
+  // (Or as a migration that stopped halfway left it: its login's password already sealed.)
+  await asBeforePerProjectLogins(org.ref, project.ref);
+
+  await migrateOrganizationDatabase(platform.worker, org.id);
+  t.deepEqual(await membershipsOf([`p_${project.ref}_authenticator`, `o_${org.ref}_authenticator`]), [
+    { login: `o_${org.ref}_authenticator`, roles: 0 },
+    { login: `p_${project.ref}_authenticator`, roles: 3 },
+  ]);
+  t.deepEqual(await answers(owner, project.id), { data: { __typename: 'Query' } }, 'its API answers, on its new login');
+});
+
+test('a project from before per-project logins can be paused and resumed before the fleet migration reaches it', async (t) => {
+  const owner = await signUp(platform);
+  const org = await newOrganization(platform, owner);
+  const project = await activeProject(owner, org.id);
+  await asBeforePerProjectLogins(org.ref, project.ref);
+  const status = async () =>
+    (await platform.owner.query('select status from app_public.projects where id = $1', [project.id])).rows[0].status;
+  await owner.client.data(`mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, { id: project.id });
+  await waitFor('the pause', async () => (await status()) === 'paused', 20_000);
+  await owner.client.data(`mutation ($id: UUID!) { resumeProject(input: { projectId: $id }) { result { status } } }`, { id: project.id });
+  await waitFor('the resumption', async () => (await status()) === 'active', 20_000);
+  t.deepEqual(await membershipsOf([`p_${project.ref}_authenticator`, `o_${org.ref}_authenticator`]), [
+    { login: `o_${org.ref}_authenticator`, roles: 0 },
+    { login: `p_${project.ref}_authenticator`, roles: 3 },
+  ]);
+  t.deepEqual(await answers(owner, project.id), { data: { __typename: 'Query' } });
 });
 
 // Reconciling repairs the whole installation: the two reconcile tests must not run at once.

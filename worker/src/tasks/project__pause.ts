@@ -1,12 +1,12 @@
-/** Pauses a project: its owner login is disabled, its API roles are out of the data API's reach, sessions end. */
+/** Pauses a project: its logins are disabled, its API roles are out of its authenticator's reach, sessions end. */
 import type { Task } from 'graphile-worker';
-import { placeOrganization, projectJob, setProjectReachable, type WorkerContext } from '../tenants/projects.ts';
+import { projectJob, switchProjectReachable, type WorkerContext } from '../tenants/projects.ts';
 
 export function makeProjectPause(ctx: WorkerContext): Task {
   return projectJob(
     ctx,
     'pausing',
-    async (project) => setProjectReachable(project, await placeOrganization(ctx, project.organizationId), false),
+    (project) => switchProjectReachable(ctx, project, false),
     'paused',
   );
 }

@@ -359,6 +359,13 @@ export async function setProjectReachable(project: ProjectRow, org: Organization
   }));
 }
 
+/** Pausing or resuming: the project's roles are made whole first (one from before per-project logins gets its own). */
+export async function switchProjectReachable(ctx: WorkerContext, project: ProjectRow, reachable: boolean) {
+  const org = await placeOrganization(ctx, project.organizationId);
+  await ensureProjectRoles(ctx, project, org);
+  await setProjectReachable(project, org, reachable);
+}
+
 export async function rotateJwtSecret(ctx: WorkerContext, project: ProjectRow) {
   await ctx.owner.query(
     'update app_private.project_secrets set jwt_secret_sealed = $2, keys_issued_at = now() where project_id = $1',
