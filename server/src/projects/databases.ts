@@ -75,7 +75,7 @@ export class OrganizationDatabases {
     return database.project(project);
   }
 
-  /** The project changed (paused, deleted): its pool closes, the next request opens a new one. */
+  /** The project changed (paused, deleted, its secret rotated): see OrganizationDatabase.forget. */
   forget(ref: string): void {
     for (const database of this.databases.values()) database.forget(ref);
   }
