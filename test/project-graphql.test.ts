@@ -386,6 +386,9 @@ test("a project's instance introspects its own schemas and what is shared, not i
   const tables = introspection.classes.map((c) => `${c.getNamespace()!.nspname}.${c.relname}`);
   t.true(tables.includes(`p_${a.ref}.todos`));
   t.false(tables.includes(`p_${b.ref}.todos`));
+  const roles = introspection.roles.map((role) => role.rolname);
+  t.true(roles.includes(`p_${a.ref}_anon`));
+  t.false(roles.some((name) => name.startsWith(`p_${b.ref}`)), `no role of ${b.ref}`);
   // And both APIs serve their own todos.
   for (const project of [a, b]) {
     const { body } = await graphql(project.apiUrl, TITLES, { apikey: project.serviceRoleKey });

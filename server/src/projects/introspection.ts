@@ -10,31 +10,52 @@
  * constraints, procedures, types, indexes, comments, dependencies) leaves out other projects' schemas. What stays
  * is the project's own schemas (`p_<ref>`, `p_<ref>_auth`, `p_<ref>_storage`) and everything shared: `canopy`,
  * extension schemas, pg_catalog's types. A project's objects cannot depend on another project's schemas (its roles
- * have no USAGE there), so nothing it needs is left out. Requests go through the same adaptor untouched.
+ * have no USAGE there), so nothing it needs is left out. Its `roles` are narrowed the same way, to the project's
+ * own (`p_<ref>_*`) and those of no project: every project has five, which each instance would otherwise keep.
+ * Requests go through the same adaptor untouched.
  */
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { makeIntrospectionQuery } from 'postgraphile/graphile-build-pg/pg-introspection';
 
 /** Every project's schemas are named `p_<ref>` or `p_<ref>_<part>`, the ref being 20 lowercase letters. */
 const PROJECT_SCHEMAS = String.raw`^p_[a-z]{20}($|_)`;
+/** And its roles `p_<ref>_<role>`. */
+const PROJECT_ROLES = String.raw`^p_[a-z]{20}_`;
 
-/** pg-introspection's filter of namespaces, which the scoped query extends. */
+/** pg-introspection's filters of namespaces and of roles, which the scoped query extends. */
 const NAMESPACES = "from pg_catalog.pg_namespace\n    where nspname <> 'information_schema'\n";
+const ROLES = 'from pg_catalog.pg_roles\n';
 
 const FULL_QUERY = makeIntrospectionQuery();
 
+function assertRef(ref: string) {
+  if (!/^[a-z]{20}$/.test(ref)) throw new Error(`Not a project ref: ${ref}`);
+}
+
 /** SQL: whether the schema named `nspname` is one that `ref`'s project's introspection reads. */
 export function introspectedSchema(ref: string): string {
-  if (!/^[a-z]{20}$/.test(ref)) throw new Error(`Not a project ref: ${ref}`);
+  assertRef(ref);
   return `(nspname operator(pg_catalog.!~) '${PROJECT_SCHEMAS}' or nspname operator(pg_catalog.~) '^p_${ref}($|_)')`;
+}
+
+/** SQL: whether the role named `rolname` is one that `ref`'s project's introspection reads (no other project's). */
+export function introspectedRole(ref: string): string {
+  assertRef(ref);
+  return `(rolname operator(pg_catalog.!~) '${PROJECT_ROLES}' or rolname operator(pg_catalog.~) '^p_${ref}_')`;
+}
+
+/** `query` with `condition` added after `filter`, which must be there once; undefined if it is not. */
+function narrowed(query: string | undefined, filter: string, condition: string): string | undefined {
+  const at = query?.indexOf(filter) ?? -1;
+  if (!query || at < 0 || query.indexOf(filter, at + 1) >= 0) return undefined;
+  const end = at + filter.length;
+  return `${query.slice(0, end)}${condition}\n${query.slice(end)}`;
 }
 
 /** The introspection query for `ref`'s project, or undefined if pg-introspection's query is not the one expected. */
 export function scopedIntrospectionQuery(ref: string): string | undefined {
-  const at = FULL_QUERY.indexOf(NAMESPACES);
-  if (at < 0 || FULL_QUERY.indexOf(NAMESPACES, at + 1) >= 0) return undefined;
-  const end = at + NAMESPACES.length;
-  return `${FULL_QUERY.slice(0, end)}    and ${introspectedSchema(ref)}\n${FULL_QUERY.slice(end)}`;
+  const schemas = narrowed(FULL_QUERY, NAMESPACES, `    and ${introspectedSchema(ref)}`);
+  return narrowed(schemas, ROLES, `    where ${introspectedRole(ref)}`);
 }
 
 type PgServiceOptions = Parameters<typeof makePgService>[0];
