@@ -258,3 +258,21 @@ test('subscribers stop hearing when the JWT secret that signed their tokens is r
   t.is(adas.errors[0].extensions?.code, 'INVALID_JWT');
   t.deepEqual(adas.changes, []);
 });
+
+test('a change too long to announce is still made; the table goes on announcing', async (t) => {
+  const project = await activeProject(platform, await signUp(platform));
+  const table = `p_${project.ref}.notes`;
+  const heard = await withClient(project.databaseUrl, async (client) => {
+    await client.query(`create table ${table} (id text primary key); select canopy.enable_live('${table}')`);
+    const { rows } = await client.query(`select $1::regclass::oid as oid`, [table]);
+    const payloads: string[] = [];
+    client.on('notification', (message) => payloads.push(message.payload ?? ''));
+    await client.query(`listen "canopy:live:${rows[0].oid}"`);
+    // A key of 7,000 characters: sealed, its announcement would pass NOTIFY's 8,000 bytes.
+    await client.query(`insert into ${table} values ($1)`, ['k'.repeat(7_000)]);
+    await client.query(`insert into ${table} values ('short')`);
+    await waitFor('the short key announced', async () => payloads.length > 0);
+    return payloads;
+  });
+  t.is(heard.length, 1, 'only the change that fits is announced');
+});

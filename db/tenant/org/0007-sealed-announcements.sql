@@ -34,8 +34,15 @@ declare
   sealed bytea := iv || canopy_private.encrypt_iv(convert_to(envelope, 'UTF8'), substring(secret from 1 for 32), iv, 'aes');
   -- The channel's length first: no other channel and ciphertext can make the same bytes.
   signed bytea := int4send(octet_length(convert_to(channel, 'UTF8'))) || convert_to(channel, 'UTF8') || sealed;
+  payload text := translate(encode(canopy_private.hmac(signed, substring(secret from 33 for 32), 'sha256') || sealed, 'base64'), E'\n', '');
 begin
-  perform pg_notify(channel, translate(encode(canopy_private.hmac(signed, substring(secret from 33 for 32), 'sha256') || sealed, 'base64'), E'\n', ''));
+  -- NOTIFY takes under 8,000 bytes. A change whose announcement would not fit (a primary key of some kilobytes) is
+  -- not announced, rather than failing the statement that made it.
+  if octet_length(payload) >= 8000 then
+    raise warning 'Canopy: the announcement on % is too long to send (% bytes) and was dropped', channel, octet_length(payload);
+    return;
+  end if;
+  perform pg_notify(channel, payload);
 end;
 $$ language plpgsql volatile set search_path to pg_catalog, pg_temp;
 alter function canopy_private.announce(text, text) owner to :AUTHENTICATOR;
