@@ -796,6 +796,10 @@ async function fakeS3(options: { tls?: { key: string; cert: string } } = {}): Pr
       // A body that stops short: S3 hangs up after 100 kB of 1 MB.
       response.writeHead(200, { 'content-length': 1_000_000 });
       response.write(Buffer.alloc(100_000, 1), () => setImmediate(() => response.destroy()));
+    } else if (path === '/stall') {
+      // 10 bytes of 1 MB, then nothing, connection open.
+      response.writeHead(200, { 'content-length': 1_000_000 });
+      response.write(Buffer.alloc(10, 1));
     } else if (path === '/endless') {
       // 64 MiB, written as fast as it is read.
       response.writeHead(200, { 'content-length': 64 * 1024 * 1024 });
@@ -954,6 +958,48 @@ test("the S3 object reader finds the head's end wherever S3's reads split it", a
   for (const cut of [5, blankLine + 1, blankLine + 2, blankLine + 3, blankLine + 4, blankLine + 7]) {
     t.is((await canopy.get(`/${cut}`)).text, '0123456789', `cut at ${cut}`);
   }
+});
+
+test('the S3 object reader cuts a download whose S3 body goes silent, and drops its connection', async (t) => {
+  const s3 = await fakeS3();
+  const reader = new S3ObjectReader({ stallMs: 300 });
+  const canopy = await throughReader(reader, s3.url);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    s3.close();
+  });
+  await t.throwsAsync(canopy.get('/stall'), undefined, 'the client sees a body cut short');
+  await waitFor('the connection to S3 to close', async () => s3.connections.every((socket) => socket.destroyed));
+});
+
+test('the S3 object reader waits as long as a slow client does: a pause for the client is no stall', async (t) => {
+  const s3 = await fakeS3();
+  const reader = new S3ObjectReader({ stallMs: 300 });
+  const canopy = await throughReader(reader, s3.url);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    s3.close();
+  });
+  const bytes = await new Promise<number>((resolve, reject) => {
+    http.get(`${canopy.base}/endless`, (response) => {
+      let received = 0;
+      let paused = false;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (!paused) {
+          // Reads nothing for twice the stall limit, once the body has started.
+          paused = true;
+          response.pause();
+          setTimeout(() => response.resume(), 600);
+        }
+      });
+      response.on('end', () => resolve(received));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+  t.is(bytes, 64 * 1024 * 1024);
 });
 
 test('the S3 object reader drops the connection when the client goes away mid-body', async (t) => {

@@ -52,9 +52,11 @@ export interface ObjectReaderOptions {
   maxIdle?: number;
   /** How long an idle connection is kept (default 4 s: below the keep-alive timeouts of S3 servers). */
   idleMs?: number;
-  /** How long S3 may take to start answering (its status line and headers) before the request fails (default 30 s).
-   * Only the head: once the body flows, a slow client's backpressure pauses reading, and that is no stall. */
+  /** How long S3 may take to start answering (its status line and headers) before the request fails (default 30 s). */
   headMs?: number;
+  /** How long S3 may then go silent while its body is wanted before the download is cut (default 30 s). Not while
+   * reading is paused for a slow client: that is the client's pace, not a stall. */
+  stallMs?: number;
   /** For https endpoints: `ca` and the like (tests). */
   tls?: tls.ConnectionOptions;
 }
@@ -71,12 +73,14 @@ export class S3ObjectReader {
   readonly maxIdle: number;
   readonly idleMs: number;
   readonly headMs: number;
+  readonly stallMs: number;
   readonly tlsOptions: tls.ConnectionOptions;
 
   constructor(options: ObjectReaderOptions = {}) {
     this.maxIdle = options.maxIdle ?? 32;
     this.idleMs = options.idleMs ?? 4_000;
     this.headMs = options.headMs ?? 30_000;
+    this.stallMs = options.stallMs ?? 30_000;
     this.tlsOptions = options.tls ?? {};
   }
 
@@ -207,7 +211,10 @@ class Connection {
       this.destroy();
       return false;
     }
-    return answer.read(buffer, length);
+    const more = answer.read(buffer, length);
+    // Paused for the client: S3's silence is then ours.
+    if (!more && this.current === answer) this.socket.setTimeout(0);
+    return more;
   }
 
   /** The answer is complete: keep the connection for the next one, unless it cannot be. */
@@ -226,7 +233,9 @@ class Connection {
 
   /** Reading again, for `answer`, if it is still this connection's. */
   resume(answer: Answer): void {
-    if (this.current === answer) this.socket.resume();
+    if (this.current !== answer) return;
+    this.socket.setTimeout(this.reader.stallMs);
+    this.socket.resume();
   }
 
   /** Closes the connection if `answer` is still its (an answer read to the end has handed it on). */
@@ -241,9 +250,9 @@ class Connection {
     this.socket.destroy();
   }
 
-  /** S3 has started answering: from now on its pace is the client's. */
+  /** S3 has started answering: from now on it may go silent for stallMs while its body is wanted. */
   headIn(): void {
-    this.socket.setTimeout(0);
+    this.socket.setTimeout(this.reader.stallMs);
   }
 
   private end(error: Error): void {
