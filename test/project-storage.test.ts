@@ -14,10 +14,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { S3ObjectReader, S3ReadError, UnframedResponse } from '../server/src/storage/object-reader.ts';
+import { type ObjectReaderOptions, S3ObjectReader, S3ReadError, UnframedResponse } from '../server/src/storage/object-reader.ts';
 import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
 import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
@@ -862,6 +862,19 @@ async function throughReader(reader: S3ObjectReader, s3Url: string) {
   };
 }
 
+/** A reader over the fake S3, behind a server that sends what it reads (as Canopy does); closed after the test. */
+async function readerOverFakeS3(t: ExecutionContext, options?: ObjectReaderOptions) {
+  const s3 = await fakeS3();
+  const reader = new S3ObjectReader(options);
+  const canopy = await throughReader(reader, s3.url);
+  t.teardown(() => {
+    reader.close();
+    canopy.close();
+    s3.close();
+  });
+  return { s3, reader, canopy };
+}
+
 test('the S3 object reader gives up on an S3 that never starts answering, and its connection', async (t) => {
   const connections: net.Socket[] = [];
   let closed = 0;
@@ -883,14 +896,7 @@ test('the S3 object reader gives up on an S3 that never starts answering, and it
 });
 
 test('the S3 object reader: kept-alive connections, ranges, error statuses, answers it does not frame', async (t) => {
-  const s3 = await fakeS3();
-  const reader = new S3ObjectReader();
-  const canopy = await throughReader(reader, s3.url);
-  t.teardown(() => {
-    reader.close();
-    canopy.close();
-    s3.close();
-  });
+  const { s3, reader, canopy } = await readerOverFakeS3(t);
 
   for (let i = 0; i < 3; i++) t.is((await canopy.get('/object')).text, '0123456789');
   t.is(s3.connections.length, 1, 'one connection, kept alive');
@@ -961,27 +967,13 @@ test("the S3 object reader finds the head's end wherever S3's reads split it", a
 });
 
 test('the S3 object reader cuts a download whose S3 body goes silent, and drops its connection', async (t) => {
-  const s3 = await fakeS3();
-  const reader = new S3ObjectReader({ stallMs: 300 });
-  const canopy = await throughReader(reader, s3.url);
-  t.teardown(() => {
-    reader.close();
-    canopy.close();
-    s3.close();
-  });
+  const { s3, canopy } = await readerOverFakeS3(t, { stallMs: 300 });
   await t.throwsAsync(canopy.get('/stall'), undefined, 'the client sees a body cut short');
   await waitFor('the connection to S3 to close', async () => s3.connections.every((socket) => socket.destroyed));
 });
 
 test('the S3 object reader waits as long as a slow client does: a pause for the client is no stall', async (t) => {
-  const s3 = await fakeS3();
-  const reader = new S3ObjectReader({ stallMs: 300 });
-  const canopy = await throughReader(reader, s3.url);
-  t.teardown(() => {
-    reader.close();
-    canopy.close();
-    s3.close();
-  });
+  const { canopy } = await readerOverFakeS3(t, { stallMs: 300 });
   const bytes = await new Promise<number>((resolve, reject) => {
     http.get(`${canopy.base}/endless`, (response) => {
       let received = 0;
@@ -1003,14 +995,7 @@ test('the S3 object reader waits as long as a slow client does: a pause for the 
 });
 
 test('the S3 object reader drops the connection when the client goes away mid-body', async (t) => {
-  const s3 = await fakeS3();
-  const reader = new S3ObjectReader();
-  const canopy = await throughReader(reader, s3.url);
-  t.teardown(() => {
-    reader.close();
-    canopy.close();
-    s3.close();
-  });
+  const { s3, reader, canopy } = await readerOverFakeS3(t);
   await new Promise<void>((resolve, reject) => {
     const request = http.get(`${canopy.base}/endless`, (response) => {
       response.once('data', () => {
