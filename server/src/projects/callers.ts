@@ -4,7 +4,8 @@
  * user's access token instead, which then decides the role. Tokens are verified with the project's own JWT secret,
  * HS256 only, and must name the project (`ref`): a token of another project never verifies here.
  */
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { createHash } from 'node:crypto';
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { CanopyError } from '../errors.ts';
 import type { ProjectEntry } from './registry.ts';
 
@@ -74,20 +75,23 @@ async function verifiedApiKey(project: ProjectEntry, apikey: string): Promise<Pr
 /**
  * End users' access tokens, once verified, until they expire (as PostgREST's JWT cache does): an app sends the same
  * token with every request, and verifying it again (an HMAC through WebCrypto) was the largest cost of ours in a
- * request. Each is remembered with the registry entry it was verified against: a rotated secret replaces the entry,
- * and the token is verified again. At most MAX_VERIFIED_TOKENS, across projects; the oldest go first.
+ * request. Each is remembered by its SHA-256 with the registry entry it was verified against (a rotated secret
+ * replaces the entry, and the token is verified again) and its expiry; its claims are decoded again at each use, so
+ * an entry is ~100 bytes whatever the token holds (anyone with a project can sign large tokens). At most
+ * MAX_VERIFIED_TOKENS, across projects; the oldest go first.
  */
-const verifiedTokens = new Map<string, { project: ProjectEntry; claims: ProjectCaller['claims'] }>();
+const verifiedTokens = new Map<string, { project: ProjectEntry; exp?: number }>();
 const MAX_VERIFIED_TOKENS = 10_000;
 
 async function verifiedUserToken(project: ProjectEntry, token: string): Promise<ProjectCaller['claims']> {
-  const known = verifiedTokens.get(token);
-  if (known?.project === project && (known.claims.exp === undefined || known.claims.exp * 1000 > Date.now())) {
-    return known.claims;
+  const digest = createHash('sha256').update(token).digest('base64');
+  const known = verifiedTokens.get(digest);
+  if (known?.project === project && (known.exp === undefined || known.exp * 1000 > Date.now())) {
+    return decodeJwt(token) as ProjectCaller['claims'];
   }
-  verifiedTokens.delete(token);
-  const claims = Object.freeze(await verifyProjectToken(project, token));
+  verifiedTokens.delete(digest);
+  const claims = await verifyProjectToken(project, token);
   if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
-  verifiedTokens.set(token, { project, claims });
+  verifiedTokens.set(digest, { project, exp: claims.exp });
   return claims;
 }

@@ -22,9 +22,10 @@ const PROJECT_SCHEMAS = String.raw`^p_[a-z]{20}($|_)`;
 /** And its roles `p_<ref>_<role>`. */
 const PROJECT_ROLES = String.raw`^p_[a-z]{20}_`;
 
-/** pg-introspection's filters of namespaces and of roles, which the scoped query extends. */
+/** Parts of pg-introspection's query (each found once, whole) that the scoped query narrows. */
 const NAMESPACES = "from pg_catalog.pg_namespace\n    where nspname <> 'information_schema'\n";
-const ROLES = 'from pg_catalog.pg_roles\n';
+const ROLES = 'from pg_catalog.pg_roles\n  ),';
+const MEMBERSHIPS = 'where roleid in (select roles._id from roles)\n  ),';
 
 const FULL_QUERY = makeIntrospectionQuery();
 
@@ -38,24 +39,38 @@ export function introspectedSchema(ref: string): string {
   return `(nspname operator(pg_catalog.!~) '${PROJECT_SCHEMAS}' or nspname operator(pg_catalog.~) '^p_${ref}($|_)')`;
 }
 
-/** SQL: whether the role named `rolname` is one that `ref`'s project's introspection reads (no other project's). */
+/**
+ * SQL: whether the role named `rolname` (of oid `oid`) is one that `ref`'s project's introspection reads: any but
+ * other projects', and theirs too where the project's own objects grant them something (PostGraphile looks up every
+ * role an ACL names, and fails on one it has not read).
+ */
 export function introspectedRole(ref: string): string {
   assertRef(ref);
-  return `(rolname operator(pg_catalog.!~) '${PROJECT_ROLES}' or rolname operator(pg_catalog.~) '^p_${ref}_')`;
+  const own = `(select oid from pg_catalog.pg_namespace where nspname operator(pg_catalog.~) '^p_${ref}($|_)')`;
+  const grantees = (acl: string, catalog: string, namespace: string) =>
+    `select (pg_catalog.aclexplode(${acl})).grantee from pg_catalog.${catalog} where ${namespace} in ${own} and ${acl} is not null`;
+  return `(rolname operator(pg_catalog.!~) '${PROJECT_ROLES}' or rolname operator(pg_catalog.~) '^p_${ref}_' or oid in (
+      ${grantees('nspacl', 'pg_namespace', 'oid')}
+      union ${grantees('relacl', 'pg_class', 'relnamespace')}
+      union select (pg_catalog.aclexplode(attacl)).grantee from pg_catalog.pg_attribute
+        where attacl is not null and attrelid in (select oid from pg_catalog.pg_class where relnamespace in ${own})
+      union ${grantees('proacl', 'pg_proc', 'pronamespace')}
+      union ${grantees('typacl', 'pg_type', 'typnamespace')}))`;
 }
 
-/** `query` with `condition` added after `filter`, which must be there once; undefined if it is not. */
-function narrowed(query: string | undefined, filter: string, condition: string): string | undefined {
-  const at = query?.indexOf(filter) ?? -1;
-  if (!query || at < 0 || query.indexOf(filter, at + 1) >= 0) return undefined;
-  const end = at + filter.length;
-  return `${query.slice(0, end)}${condition}\n${query.slice(end)}`;
+/** `query` with its one `part` replaced; undefined if `part` is not there exactly once. */
+function replaced(query: string | undefined, part: string, replacement: string): string | undefined {
+  const at = query?.indexOf(part) ?? -1;
+  if (!query || at < 0 || query.indexOf(part, at + 1) >= 0) return undefined;
+  return query.slice(0, at) + replacement + query.slice(at + part.length);
 }
 
 /** The introspection query for `ref`'s project, or undefined if pg-introspection's query is not the one expected. */
 export function scopedIntrospectionQuery(ref: string): string | undefined {
-  const schemas = narrowed(FULL_QUERY, NAMESPACES, `    and ${introspectedSchema(ref)}`);
-  return narrowed(schemas, ROLES, `    where ${introspectedRole(ref)}`);
+  const schemas = replaced(FULL_QUERY, NAMESPACES, `${NAMESPACES}    and ${introspectedSchema(ref)}\n`);
+  const roles = replaced(schemas, ROLES, `from pg_catalog.pg_roles\n    where ${introspectedRole(ref)}\n  ),`);
+  // Memberships between the roles read only (PostGraphile warns of a member it has not read).
+  return replaced(roles, MEMBERSHIPS, 'where roleid in (select roles._id from roles)\n    and member in (select roles._id from roles)\n  ),');
 }
 
 type PgServiceOptions = Parameters<typeof makePgService>[0];
