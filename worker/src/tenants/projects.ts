@@ -275,7 +275,9 @@ export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow
   const tag = await installationTag(ctx);
   await withOrganizationLock(org, () => withClient(org.adminUrl(org.database), async (client) => {
     const id = (name: string) => client.escapeIdentifier(name);
-    const login = isReachable(project) ? 'login' : 'nologin';
+    // Read again under the lock that pausing takes too: a pause asked for since `project` was read is seen.
+    const reachable = isReachable((await loadProject(ctx, project.id)) ?? project);
+    const login = reachable ? 'login' : 'nologin';
     await ensureRole(client, names.anon, 'nologin noinherit', tag);
     await ensureRole(client, names.authenticated, 'nologin noinherit', tag);
     // As Supabase's service_role: the service key is trusted to see every row.
@@ -293,7 +295,7 @@ export async function ensureProjectRoles(ctx: WorkerContext, project: ProjectRow
       tag,
     );
     const apiRoles = `${id(names.anon)}, ${id(names.authenticated)}, ${id(names.service)}`;
-    if (isReachable(project)) await client.query(`grant ${apiRoles} to ${id(names.authenticator)}`);
+    if (reachable) await client.query(`grant ${apiRoles} to ${id(names.authenticator)}`);
     await client.query(`revoke ${apiRoles} from ${id(org.authenticator)}`);
     await client.query(`grant connect on database ${id(org.database)} to ${id(names.owner)}, ${id(names.authenticator)}`);
   }));
