@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
-import { launchChromium } from '../test/support/browser.ts';
+import { launchChromium } from '../test/support/chromium.ts';
 import { loadConfig } from '../server/src/config.ts';
 import { withCredentials } from '../server/src/db/bootstrap.ts';
 import { prepareControlDatabase } from '../server/src/db/migrations.ts';

@@ -9,9 +9,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { SESSION_COOKIE } from '../../server/src/control/credentials.ts';
+import { launchChromium } from './chromium.ts';
 import { waitFor } from './org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './platform.ts';
 
@@ -30,18 +31,6 @@ declare const document: {
 };
 declare const window: { innerWidth: number };
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -50,17 +39,6 @@ export const SCREENSHOTS = fileURLToPath(
   new URL(`../../.canopy/test-artifacts/screenshots/${path.basename(fileURLToPath(test.meta.file), '.test.ts')}/`, import.meta.url),
 );
 const CONSOLE_BUILD = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
-
-/** Debian's Chromium, or an error that says how to get it: the browser tests never skip silently. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}; the console's browser tests need it. ` +
-        'Install it with `apt-get install -y chromium` (.ci/run does when it is missing).',
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
 
 export interface ConsoleUnderTest {
   platform: TestPlatform;
