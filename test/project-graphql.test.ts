@@ -129,7 +129,12 @@ test("an organization database's connections stay within their bound under load,
   const slow = (project: Project) => graphql(project.apiUrl, '{ slow }', { apikey: project.serviceRoleKey });
   // The first project's second request waits in its pool while the project changes (its registry entry is renewed).
   const answers = Promise.all([slow(projects[0]), slow(projects[0]), slow(projects[1]), slow(projects[2])]);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor('a slow query to run', async () => {
+    const { rows } = await withClient(rootUrl(), (client) =>
+      client.query(`select from pg_stat_activity where usename = any($1) and wait_event = 'PgSleep'`, [logins]),
+    );
+    return rows.length > 0;
+  });
   await small.owner.query(`update app_public.projects set name = 'Renamed' where id = $1`, [projects[0].id]);
   const bodies = (await answers).map(({ body }) => body);
   running = false;
