@@ -3,8 +3,9 @@ import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
 import { errorMessage } from '../../graphql/client.ts';
 import { Button } from '../../ui/button.tsx';
 import { Field } from '../../ui/field.tsx';
-import { Empty } from '../../ui/states.tsx';
-import type { QueryResult } from './live.ts';
+import { PageHeader } from '../../ui/misc.tsx';
+import { Empty, QueryState } from '../../ui/states.tsx';
+import { createAdminList, type QueryResult } from './live.ts';
 
 export interface Column<Row> {
   header: string;
@@ -97,5 +98,46 @@ export function RefreshError(props: { result: QueryResult<unknown> }) {
     <Show when={props.result.data !== undefined && props.result.error}>
       <p class="form-error" role="alert">Could not refresh: {errorMessage(props.result.error)}</p>
     </Show>
+  );
+}
+
+interface AdminListPageProps<Row> extends Omit<SearchTableProps<Row>, 'rows' | 'loaded' | 'total' | 'onShowMore' | 'loadingMore'> {
+  title: string;
+  description: string;
+  /** The list's query (it takes `$first`), the field of its answer that holds the rows, and how often it is polled. */
+  query: string;
+  field: string;
+  everyMs: number;
+  /** The loaded rows as shown (filtered, sorted): as loaded if not given. */
+  show?: (rows: Row[]) => Row[];
+}
+
+/** A platform-wide list page: a header with Refresh, the list polled (createAdminList), its rows in a SearchTable. */
+export function AdminListPage<Row>(props: AdminListPageProps<Row>) {
+  type Data = Record<string, { totalCount: number; nodes: Row[] }>;
+  const { result, refresh, refreshing, showMore } = createAdminList<Data>(props.query, props.everyMs);
+  return (
+    <>
+      <PageHeader title={props.title} description={props.description}>
+        <Button onClick={refresh} pending={refreshing()}>Refresh</Button>
+      </PageHeader>
+      <RefreshError result={result} />
+      <QueryState result={result} retry={refresh}>
+        {(data) => (
+          <SearchTable
+            label={props.label}
+            rows={props.show ? props.show(data()[props.field].nodes) : data()[props.field].nodes}
+            loaded={data()[props.field].nodes.length}
+            total={data()[props.field].totalCount}
+            onShowMore={showMore}
+            loadingMore={refreshing()}
+            text={props.text}
+            searchHint={props.searchHint}
+            filters={props.filters}
+            columns={props.columns}
+          />
+        )}
+      </QueryState>
+    </>
   );
 }
