@@ -973,7 +973,8 @@ test('the S3 object reader cuts a download whose S3 body goes silent, and drops 
 });
 
 test('the S3 object reader waits as long as a slow client does: a pause for the client is no stall', async (t) => {
-  const { canopy } = await readerOverFakeS3(t, { stallMs: 300 });
+  const stallMs = 300;
+  const { canopy } = await readerOverFakeS3(t, { stallMs });
   const bytes = await new Promise<number>((resolve, reject) => {
     http.get(`${canopy.base}/endless`, (response) => {
       let received = 0;
@@ -981,10 +982,10 @@ test('the S3 object reader waits as long as a slow client does: a pause for the 
       response.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (!paused) {
-          // Reads nothing for twice the stall limit, once the body has started.
+          // The scenario itself, not a wait for something: silent for twice the stall limit, once the body started.
           paused = true;
           response.pause();
-          setTimeout(() => response.resume(), 600);
+          setTimeout(() => response.resume(), 2 * stallMs);
         }
       });
       response.on('end', () => resolve(received));
