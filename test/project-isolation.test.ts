@@ -383,3 +383,14 @@ test.serial('a sealed announcement does not open on a channel whose name runs in
   for await (const message of shorter) heard.push(message);
   t.deepEqual(heard, []);
 });
+
+test("a project's DBA can neither read the announcement key nor seal an announcement itself", async (t) => {
+  const codes = await withClient(B.databaseUrl, async (client) => {
+    const attempt = (sql: string) => client.query(sql).then(() => 'allowed', (error: { code?: string }) => error.code);
+    return [
+      await attempt('select key from canopy_private.announcement_key'),
+      await attempt("select canopy_private.announce('canopy:schema', 'p_x')"),
+    ];
+  });
+  t.deepEqual(codes, ['42501', '42501'], 'permission denied, both');
+});
