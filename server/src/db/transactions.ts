@@ -36,21 +36,30 @@ export async function transactionWithSettings<T>(
   }
 }
 
+/** A value as an escaped SQL literal (`null` for null): for statements sent as text, in a simple query. */
+export type Literal = (value: string | number | null) => string;
+
+export const literalFor =
+  (client: pg.PoolClient): Literal =>
+  (value) =>
+    value === null ? 'null' : client.escapeLiteral(String(value));
+
 /**
- * One statement with settings, in one round trip where transactionWithSettings takes three: the statements of one
- * simple query run as one transaction, so the settings hold for the statement and end with it. For hot reads (a
- * download's object row). `statement` puts its values in with `literal` (escaped literals).
+ * Statements with settings, in one round trip where transactionWithSettings takes three or more: the statements of
+ * one simple query run as one transaction, so the settings hold for them and end with them, and if one fails none
+ * has happened. For hot paths (a download's object row, an upload's row). `statements` put their values in with
+ * `literal`; their results come back in order.
  */
-export async function statementWithSettings<R extends pg.QueryResultRow>(
+export async function statementsWithSettings(
   pool: Connections,
   settings: Record<string, string>,
-  statement: (literal: (value: string) => string) => string,
-): Promise<R[]> {
+  statements: (literal: Literal) => string[],
+): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   try {
-    const text = `select ${localSettings(client, settings)}; ${statement((value) => client.escapeLiteral(value))}`;
-    const results = (await client.query(text)) as unknown as Array<pg.QueryResult<R>>;
-    return results[1].rows;
+    const text = [`select ${localSettings(client, settings)}`, ...statements(literalFor(client))].join('; ');
+    const results = (await client.query(text)) as unknown as pg.QueryResult[];
+    return results.slice(1);
   } catch (error) {
     throw fromPostgresError(error as object) ?? error;
   } finally {

@@ -18,7 +18,7 @@
 import pg from 'pg';
 import { PgSubscriber } from 'postgraphile/adaptors/pg';
 import { createPool } from '../db/pools.ts';
-import { statementWithSettings, transactionWithSettings } from '../db/transactions.ts';
+import { type Literal, statementsWithSettings, transactionWithSettings } from '../db/transactions.ts';
 import { fromNow, openedAnnouncements } from './announcements.ts';
 import type { ProjectCaller } from './callers.ts';
 import { LiveFeeds } from './live.ts';
@@ -278,11 +278,7 @@ export function asProjectCaller<T>(pool: ProjectPool, caller: ProjectCaller, wor
   return transactionWithSettings(pool, callerSettings(caller), work);
 }
 
-/** One statement as the caller, in one round trip (statementWithSettings). */
-export function statementAsProjectCaller<R extends pg.QueryResultRow>(
-  pool: ProjectPool,
-  caller: ProjectCaller,
-  statement: (literal: (value: string) => string) => string,
-) {
-  return statementWithSettings<R>(pool, callerSettings(caller), statement);
+/** Statements as the caller, in one round trip and one transaction (statementsWithSettings). */
+export function statementsAsProjectCaller(pool: ProjectPool, caller: ProjectCaller, statements: (literal: Literal) => string[]) {
+  return statementsWithSettings(pool, callerSettings(caller), statements);
 }

@@ -8,7 +8,8 @@ import type * as Minio from 'minio';
 import type pg from 'pg';
 import { projectBucket } from '../../storage/s3.ts';
 import type { ProjectCaller } from '../callers.ts';
-import { asProjectCaller, statementAsProjectCaller } from '../databases.ts';
+import type { Literal } from '../../db/transactions.ts';
+import { asProjectCaller, statementsAsProjectCaller } from '../databases.ts';
 import type { ProjectEntry } from '../registry.ts';
 import { StorageError } from './errors.ts';
 
@@ -24,8 +25,9 @@ export interface StorageContext {
   s3Bucket: string;
   asCaller<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   asService<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  /** One statement as the caller or the service role, in one round trip; values go in through `literal`. */
-  statement<R extends pg.QueryResultRow>(as: 'caller' | 'service', text: (literal: (value: string) => string) => string): Promise<R[]>;
+  /** Statements as the caller or the service role, in one round trip and one transaction; values go in through
+   * `literal`; their results come back in order. */
+  statements(as: 'caller' | 'service', texts: (literal: Literal) => string[]): Promise<pg.QueryResult[]>;
 }
 
 /** The anon caller, for the routes that work without a key (public objects, signed URLs). */
@@ -52,7 +54,7 @@ export function storageContext(request: FastifyRequest, s3: Minio.Client): Stora
     s3Bucket: projectBucket(ref),
     asCaller: (work) => asProjectCaller(database.pool, caller, work),
     asService: (work) => asProjectCaller(database.pool, serviceCaller(ref), work),
-    statement: (as, text) => statementAsProjectCaller(database.pool, as === 'caller' ? caller : serviceCaller(ref), text),
+    statements: (as, texts) => statementsAsProjectCaller(database.pool, as === 'caller' ? caller : serviceCaller(ref), texts),
   };
 }
 

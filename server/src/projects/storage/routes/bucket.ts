@@ -10,7 +10,7 @@ import { bucketId, fileSizeLimit, mimeTypes } from '../input.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { removeBytes } from './s3-bytes.ts';
 
-const BUCKET_COLUMNS = `id, id as name, owner, public, file_size_limit::float8 as file_size_limit, allowed_mime_types, created_at, updated_at`;
+export const BUCKET_COLUMNS = `id, id as name, owner, public, file_size_limit::float8 as file_size_limit, allowed_mime_types, created_at, updated_at`;
 
 interface BucketBody {
   id?: unknown;
@@ -99,7 +99,7 @@ export function bucketRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
   });
 }
 
-interface BucketRow {
+export interface BucketRow {
   id: string;
   name: string;
   public: boolean;

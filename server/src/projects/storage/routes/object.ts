@@ -33,13 +33,11 @@ const OBJECT_COLUMNS =
 
 /** The object's row if the caller (or the service role) may see it, in one round trip: downloads start with it. */
 export async function findObject(context: StorageContext, bucket: string, name: string, as: 'caller' | 'service' = 'caller') {
-  const [row] = await context.statement<ObjectRow>(
-    as,
-    (literal) =>
-      `select ${OBJECT_COLUMNS} from ${context.schema}.objects where bucket_id = ${literal(bucket)} and name = ${literal(name)}`,
-  );
-  if (!row) throw objectNotFound();
-  return row;
+  const [{ rows }] = await context.statements(as, (literal) => [
+    `select ${OBJECT_COLUMNS} from ${context.schema}.objects where bucket_id = ${literal(bucket)} and name = ${literal(name)}`,
+  ]);
+  if (!rows[0]) throw objectNotFound();
+  return rows[0] as ObjectRow;
 }
 
 function objectParams(request: FastifyRequest) {

@@ -10,12 +10,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { type Literal, literalFor } from '../../../db/transactions.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
-import { StorageError, tooLarge } from '../errors.ts';
-import { contentType, mimeAllowed, objectName, userMetadata } from '../input.ts';
+import { bucketNotFound, StorageError, tooLarge } from '../errors.ts';
+import { bucketId, contentType, mimeAllowed, objectName, userMetadata } from '../input.ts';
 import { multipartBoundary, multipartFile } from '../multipart.ts';
 import type { StorageDependencies } from '../routes.ts';
-import { readBucket } from './bucket.ts';
+import { BUCKET_COLUMNS, type BucketRow } from './bucket.ts';
 import { putBytes, removeBytes } from './s3-bytes.ts';
 import { verifyUploadToken } from './sign.ts';
 
@@ -51,10 +52,12 @@ interface UploadOptions {
 
 /** Whether the caller may write `name` (the row is tried and rolled back); a signed upload URL checks this first. */
 export async function checkUpload(context: StorageContext, bucket: string, name: string, upsert: boolean) {
+  const row: ObjectRowValues = { id: randomUUID(), bucket, name, size: 0, mimeType: null, metadata: {}, owner: null, userMetadata: null };
   await context
     .asCaller(async (client) => {
-      const { rowCount } = await writeRow(client, context, upsert, [randomUUID(), bucket, name, 0, null, {}, null, null]);
-      if (!rowCount) throw duplicate();
+      const results: pg.QueryResult[] = [];
+      for (const statement of rowWrite(context, upsert, row, literalFor(client))) results.push(await client.query(statement));
+      if (!written(results).rowCount) throw duplicate();
       throw new RollBack();
     })
     .catch((error) => {
@@ -63,56 +66,67 @@ export async function checkUpload(context: StorageContext, bucket: string, name:
 }
 
 /**
- * What the project stores, less the object an upsert would replace: with the upload's size, what the plan's quota
- * (per project) is checked against, before any byte is sent. Uploads running at the same moment can together pass it
- * by their sizes.
+ * The bucket, with what the project stores less the object an upsert would replace (under a quota; else 0), in one
+ * round trip as the service role: with the upload's size, that is what the plan's quota (per project) is checked
+ * against, before any byte is sent. Uploads running at the same moment can together pass it by their sizes.
  */
-async function storedBytes(client: pg.PoolClient, context: StorageContext, bucket: string, name: string) {
-  const { rows } = await client.query<{ bytes: number }>(
-    `select coalesce(sum(size), 0)::float8 as bytes from ${context.schema}.objects where (bucket_id, name) <> ($1, $2)`,
-    [bucket, name],
-  );
-  return rows[0]!.bytes;
+async function uploadTarget(context: StorageContext, rawBucket: string, name: string, quota: boolean) {
+  const id = bucketId(rawBucket);
+  const [{ rows }] = await context.statements('service', (literal) => [
+    `select ${BUCKET_COLUMNS}, ${
+      quota
+        ? `(select coalesce(sum(size), 0)::float8 from ${context.schema}.objects where (bucket_id, name) <> (${literal(id)}, ${literal(name)}))`
+        : '0'
+    } as stored from ${context.schema}.buckets where id = ${literal(id)}`,
+  ]);
+  if (!rows[0]) throw bucketNotFound();
+  const { stored, ...bucket } = rows[0] as BucketRow & { stored: number };
+  return { bucket, stored };
+}
+
+interface ObjectRowValues {
+  id: string;
+  bucket: string;
+  name: string;
+  size: number;
+  mimeType: string | null;
+  metadata: object;
+  owner: string | null;
+  userMetadata: object | null;
 }
 
 /**
- * Inserts the row (or, with upsert, replaces the one there), as whoever `client` is. No RETURNING: that would need
- * the caller to be able to read the row too, which an insert-only policy does not give. Upsert needs select and
- * update as well, as in Supabase.
+ * The statements that insert the row (or, with upsert, replace the one there, whose id the first of two then reads
+ * and locks), as whoever runs them. No RETURNING: that would need the caller to be able to read the row too, which
+ * an insert-only policy does not give. Upsert needs select and update as well, as in Supabase.
  */
-async function writeRow(client: pg.PoolClient, context: StorageContext, upsert: boolean, values: unknown[]) {
-  const old = upsert
-    ? await client.query<{ id: string }>(
-        `select id from ${context.schema}.objects where bucket_id = $1 and name = $2 for update`,
-        [values[1], values[2]],
-      )
-    : undefined;
-  const { rowCount } = await client.query(
-    `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, owner, user_metadata)
-     values ($1, $2, $3, $4, $5, $6, coalesce($7::uuid, canopy.uid()), $8)
+function rowWrite(context: StorageContext, upsert: boolean, row: ObjectRowValues, literal: Literal): string[] {
+  const json = (value: object | null) => literal(value && JSON.stringify(value));
+  const insert = `insert into ${context.schema}.objects (id, bucket_id, name, size, mime_type, metadata, owner, user_metadata)
+     values (${literal(row.id)}, ${literal(row.bucket)}, ${literal(row.name)}, ${literal(row.size)}, ${literal(row.mimeType)},
+             ${json(row.metadata)}, coalesce(${literal(row.owner)}::uuid, canopy.uid()), ${json(row.userMetadata)})
      on conflict ${
        upsert
          ? `(bucket_id, name) do update set id = excluded.id, size = excluded.size, mime_type = excluded.mime_type, metadata = excluded.metadata,
               owner = excluded.owner, user_metadata = excluded.user_metadata, updated_at = now(), last_accessed_at = now()`
          : // Without a conflict target: with one, Postgres would also require the caller to read the row.
            'do nothing'
-     }`,
-    values,
-  );
-  return { rowCount, oldId: old?.rows[0]?.id ?? null };
+     }`;
+  if (!upsert) return [insert];
+  return [`select id from ${context.schema}.objects where bucket_id = ${literal(row.bucket)} and name = ${literal(row.name)} for update`, insert];
+}
+
+/** What rowWrite's statements did: whether the row was written, and the id of the one it replaced. */
+function written(results: pg.QueryResult[]): { rowCount: number | null; oldId: string | null } {
+  return { rowCount: results.at(-1)!.rowCount, oldId: results.length > 1 ? (results[0].rows[0]?.id ?? null) : null };
 }
 
 async function upload(context: StorageContext, request: FastifyRequest, reply: FastifyReply, options: UploadOptions) {
   const { upsert } = options;
-  const run = options.asService ? context.asService : context.asCaller;
   const params = request.params as { bucket: string; '*': string };
   const name = objectName(params['*']);
   const limit = context.entry.storageBytesLimit;
-  // The bucket's limits and, under a quota, what is stored: one transaction as the service role.
-  const { bucket, stored } = await context.asService(async (client) => {
-    const bucket = await readBucket(client, context, params.bucket);
-    return { bucket, stored: limit === null ? 0 : await storedBytes(client, context, bucket.id, name) };
-  });
+  const { bucket, stored } = await uploadTarget(context, params.bucket, name, limit !== null);
   const declared = request.headers['content-length'];
   if (declared === undefined || !/^\d+$/.test(declared)) {
     throw new StorageError(411, 'missing_content_length', 'An upload must declare its Content-Length');
@@ -137,10 +151,7 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
     throw new StorageError(415, 'invalid_mime_type', `mime type ${mimeType} is not supported`);
   }
   const id = randomUUID();
-  const owner = options.owner ?? null;
-  const objectUserMetadata = userMetadata(metadataJson);
-  const write = (client: pg.PoolClient, metadata: object) =>
-    writeRow(client, context, upsert, [id, bucket.id, name, size, mimeType, metadata, owner, objectUserMetadata]);
+  const row = { id, bucket: bucket.id, name, size, mimeType, owner: options.owner ?? null, userMetadata: userMetadata(metadataJson) };
 
   // May the caller write this row at all? (A refused upload should not first send its bytes to S3.) The service role
   // bypasses RLS: for its upserts there is nothing to check.
@@ -155,11 +166,12 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
   try {
     const { etag } = await putBytes(context, key, body, size, { 'content-type': mimeType, 'cache-control': cacheControl });
     const metadata = { eTag: etag, size, mimetype: mimeType, cacheControl, lastModified: new Date().toISOString(), contentLength: size, httpStatusCode: 200 };
-    replaced = await run(async (client) => {
-      const { rowCount, oldId } = await write(client, metadata);
-      if (!rowCount) throw duplicate();
-      return oldId;
-    });
+    // One round trip, as the caller (or the service role, for a signed upload).
+    const { rowCount, oldId } = written(
+      await context.statements(options.asService ? 'service' : 'caller', (literal) => rowWrite(context, upsert, { ...row, metadata }, literal)),
+    );
+    if (!rowCount) throw duplicate();
+    replaced = oldId;
   } catch (error) {
     await removeBytes(context, [key]).catch((removal) => request.log.error(removal));
     if (request.raw.readableAborted || request.raw.errored) request.log.info({ name }, 'upload aborted by the client');
