@@ -2,7 +2,9 @@
  * `tsx bench/storage.ts`: a project's Storage API (`/p/<ref>/storage/v1`), as storage-js would call it with the
  * service_role key, beside the `minio` client talking to the same S3 server directly, in the same run.
  *
- * A whole Canopy runs in this process on throwaway services (durable Postgres, the local S3 server). Measured:
+ * Three processes, on loopback, as in production (bench/parts.ts): this one holds only the clients; Canopy (server
+ * and worker, with its embedded Postgres, durable) runs in a second; the local S3 server in a third, as MinIO would,
+ * and Canopy is pointed at it with CANOPY_S3_*. Measured:
  *
  * 1. Throughput: upload (POST /object/<bucket>/<name>, raw body, content-type, content-length, x-upsert: true) and
  *    download (GET /object/<bucket>/<name>) of 1 MB objects one at a time and 8 at a time, and of a 100 MB object a
@@ -10,10 +12,10 @@
  *    alternates which goes first, round by round (1 MB: rounds of 1 or 8 objects; 100 MB: each run), so that other
  *    work on the machine falls on both alike; both read every body to its end; bytes are checked (sha256) on
  *    downloads outside the timed ones. 1 MB: the total time of all; 100 MB: the median of the runs, which one run
- *    slowed by another process does not move. MB/s are 10^6 bytes per second of wall time.
- * 2. Memory: the process's RSS, sampled every ~20 ms, during one 1 GB upload through Canopy streamed from a generated
- *    Readable (never a 1 GB Buffer), against RSS at idle just before; then the same bytes directly, for comparison.
- *    The server, the S3 server and the client share this process, so RSS is theirs together.
+ *    slowed by another process does not move. MB/s are 10^6 bytes per second of wall time. Beside each, the CPU time
+ *    each process spent per MB.
+ * 2. Memory: the Canopy process's RSS, sampled every ~20 ms in that process, during one 1 GB upload through Canopy
+ *    streamed from a generated Readable (never a 1 GB Buffer), against its RSS at idle just before.
  *
  * BENCH_STORAGE_HUGE_MB sets the size of (2) (default 1024, or 512 if the 100 MB uploads show 1 GB would take over a
  * minute).
@@ -24,17 +26,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type * as Minio from 'minio';
+import pg from 'pg';
+import type { S3Settings } from '../server/src/config.ts';
 import { storageS3Client } from '../server/src/projects/storage/routes.ts';
 import { projectBucket } from '../server/src/storage/s3.ts';
-import type { Api, BenchPlatform } from './support.ts';
+import { type MemorySamples, PartProcess } from './parts.ts';
+import type { Api } from './support.ts';
 
 /* ------------------------------------------------------------------ settings and aims */
 
 const MB = 1_000_000;
-const SMALL = { bytes: 1 * MB, count: 200, parallel: 8 };
+const SMALL = { bytes: 1 * MB, count: 400, parallel: 8 };
+/** Objects each client uploads and downloads before anything is timed, so that all three processes are warm. */
+const WARM_UP = 100;
 const LARGE = { bytes: 100 * MB, times: 5 };
 const SAMPLE_MS = 20;
 const AIM = { ofDirect: 0.8, rssAboveIdleBytes: 100 * 1024 * 1024 };
@@ -43,6 +48,15 @@ const BUCKET = 'bench';
 const DIRECT = 'bench-direct';
 
 let bench: typeof import('./support.ts');
+
+/** The two servers, each in its process, and a connection to Canopy's database as its owner. */
+interface Deployment {
+  url: string;
+  owner: pg.Pool;
+  s3: S3Settings;
+  canopyProcess: PartProcess;
+  s3Process: PartProcess;
+}
 
 interface Project {
   ref: string;
@@ -178,32 +192,46 @@ function generated(size: number): Readable {
 
 /* ------------------------------------------------------------------ measurements */
 
+/** CPU time (user + system, all threads) of each process, in ms. */
+interface Cpu {
+  client: number;
+  canopy: number;
+  s3: number;
+}
+
 interface Rate {
   bytes: number;
   ms: number;
-  /** This process's CPU time (user + system, all threads) over the same work. */
-  cpuMs: number;
+  /** Each process's CPU time over the same work. */
+  cpu: Cpu;
 }
 
 const mbPerSecond = (rate: Rate) => rate.bytes / MB / (rate.ms / 1000);
 
-let cpuTotal = 0;
+let deployment: Deployment;
 
-/** Wall time of `work`; its CPU time is added to cpuTotal. */
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await work();
-  const used = process.cpuUsage(cpu);
-  cpuTotal += (used.user + used.system) / 1000;
-  return performance.now() - start;
+async function cpuNow(): Promise<Cpu> {
+  const { user, system } = process.cpuUsage();
+  const [canopy, s3] = await Promise.all([deployment.canopyProcess.cpuMs(), deployment.s3Process.cpuMs()]);
+  return { client: (user + system) / 1000, canopy, s3 };
 }
 
-/** Wall time and CPU time of `work`. */
-async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
-  const before = cpuTotal;
-  const ms = await timed(work);
-  return { ms, cpuMs: cpuTotal - before };
+const cpuSum = (a: Cpu, b: Cpu): Cpu => ({ client: a.client + b.client, canopy: a.canopy + b.canopy, s3: a.s3 + b.s3 });
+const cpuBetween = (before: Cpu, after: Cpu): Cpu => ({
+  client: after.client - before.client,
+  canopy: after.canopy - before.canopy,
+  s3: after.s3 - before.s3,
+});
+const cpuScaled = (a: Cpu, by: number): Cpu => ({ client: a.client * by, canopy: a.canopy * by, s3: a.s3 * by });
+const NO_CPU: Cpu = { client: 0, canopy: 0, s3: 0 };
+
+/** Wall time of `work`, and the CPU time each process spent meanwhile (asked outside the timed part). */
+async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpu: Cpu }> {
+  const before = await cpuNow();
+  const start = performance.now();
+  await work();
+  const ms = performance.now() - start;
+  return { ms, cpu: cpuBetween(before, await cpuNow()) };
 }
 
 interface Pair {
@@ -219,7 +247,8 @@ interface Pair {
  */
 async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: Buffer, parallel: number, label: string): Promise<Pair> {
   const prefix = `small-${parallel}`;
-  const total = { canopy: { up: 0, down: 0, upCpu: 0, downCpu: 0 }, direct: { up: 0, down: 0, upCpu: 0, downCpu: 0 } };
+  const zero = () => ({ ms: 0, cpu: NO_CPU });
+  const total = { canopy: { up: zero(), down: zero() }, direct: { up: zero(), down: zero() } };
   const both: Array<['canopy' | 'direct', Storage]> = [
     ['canopy', canopy],
     ['direct', direct],
@@ -231,7 +260,7 @@ async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: 
     for (let round = 0; round < rounds; round++) {
       for (const [which, storage] of round % 2 === 1 ? [...both].reverse() : both) {
         const batch = names(round);
-        const { ms, cpuMs } = await measured(() =>
+        const { ms, cpu } = await measured(() =>
           Promise.all(
             batch.map(async (name) => {
               if (way === 'up') return storage.upload(name, data, data.length);
@@ -240,18 +269,15 @@ async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: 
             }),
           ),
         );
-        total[which][way] += ms;
-        total[which][way === 'up' ? 'upCpu' : 'downCpu'] += cpuMs;
+        total[which][way].ms += ms;
+        total[which][way].cpu = cpuSum(total[which][way].cpu, cpu);
       }
     }
   }
   const expected = sha256(data);
   for (const [which, storage] of both) await check(which, storage, `${prefix}/0`, expected);
-  const rate = (ms: number, cpuMs: number): Rate => ({ bytes: SMALL.count * data.length, ms, cpuMs });
-  const of = (which: 'canopy' | 'direct') => ({
-    up: rate(total[which].up, total[which].upCpu),
-    down: rate(total[which].down, total[which].downCpu),
-  });
+  const rate = ({ ms, cpu }: { ms: number; cpu: Cpu }): Rate => ({ bytes: SMALL.count * data.length, ms, cpu });
+  const of = (which: 'canopy' | 'direct') => ({ up: rate(total[which].up), down: rate(total[which].down) });
   return { name: label, canopy: of('canopy'), direct: of('direct') };
 }
 
@@ -270,8 +296,8 @@ const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(li
 async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: Buffer): Promise<Pair & { upMs: Record<string, number[]>; downMs: Record<string, number[]> }> {
   const expected = sha256(data);
   const runs = {
-    canopy: { up: [] as number[], down: [] as number[], upCpu: [] as number[], downCpu: [] as number[] },
-    direct: { up: [] as number[], down: [] as number[], upCpu: [] as number[], downCpu: [] as number[] },
+    canopy: { up: [] as number[], down: [] as number[], upCpu: NO_CPU, downCpu: NO_CPU },
+    direct: { up: [] as number[], down: [] as number[], upCpu: NO_CPU, downCpu: NO_CPU },
   };
   const both: Array<['canopy' | 'direct', Storage]> = [
     ['canopy', canopy],
@@ -286,16 +312,17 @@ async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: B
       const name = `large/${k}`;
       const up = await measured(() => storage.upload(name, data, data.length));
       runs[which].up.push(up.ms);
-      runs[which].upCpu.push(up.cpuMs);
+      runs[which].upCpu = cpuSum(runs[which].upCpu, up.cpu);
       const down = await measured(async () => {
         const got = await storage.download(name);
         if (got.bytes !== data.length) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes`);
       });
       runs[which].down.push(down.ms);
-      runs[which].downCpu.push(down.cpuMs);
+      runs[which].downCpu = cpuSum(runs[which].downCpu, down.cpu);
     }
   }
-  const rate = (ms: number[], cpuMs: number[]): Rate => ({ bytes: data.length, ms: median(ms), cpuMs: median(cpuMs) });
+  // The median run's time; CPU, the mean run's.
+  const rate = (ms: number[], cpu: Cpu): Rate => ({ bytes: data.length, ms: median(ms), cpu: cpuScaled(cpu, 1 / LARGE.times) });
   const of = (which: 'canopy' | 'direct') => ({ up: rate(runs[which].up, runs[which].upCpu), down: rate(runs[which].down, runs[which].downCpu) });
   return {
     name: `${LARGE.bytes / MB} MB × ${LARGE.times}, median`,
@@ -306,59 +333,28 @@ async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: B
   };
 }
 
-interface Memory {
+interface Memory extends MemorySamples {
   bytes: number;
   ms: number;
-  idleRss: number;
-  peakRss: number;
-  peakHeapUsed: number;
-  peakExternal: number;
-  samples: number;
-  maxGapMs: number;
 }
 
-const gc = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
-})();
-
-/** RSS every SAMPLE_MS during `upload`, against RSS at idle just before (after a full GC and a pause). */
+/** The Canopy process's memory during `upload`, against its RSS at idle just before (after a full GC and a pause). */
 async function memoryDuring(bytes: number, upload: (body: Readable) => Promise<void>): Promise<Memory> {
-  gc();
-  await bench.sleep(500);
-  gc();
-  await bench.sleep(500);
-  const idleRss = process.memoryUsage().rss;
-  let peakRss = idleRss;
-  let peakHeapUsed = 0;
-  let peakExternal = 0;
-  let samples = 0;
-  let maxGapMs = 0;
-  let last = performance.now();
-  const sample = () => {
-    const now = performance.now();
-    maxGapMs = Math.max(maxGapMs, now - last);
-    last = now;
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
-    peakExternal = Math.max(peakExternal, usage.external);
-    samples++;
-  };
-  const timer = setInterval(sample, SAMPLE_MS);
+  await deployment.canopyProcess.sample(SAMPLE_MS);
+  const start = performance.now();
+  let samples: MemorySamples;
   try {
-    const ms = await timed(() => upload(generated(bytes)));
-    sample();
-    return { bytes, ms, idleRss, peakRss, peakHeapUsed, peakExternal, samples, maxGapMs };
+    await upload(generated(bytes));
   } finally {
-    clearInterval(timer);
+    samples = await deployment.canopyProcess.stopSampling();
   }
+  return { bytes, ms: performance.now() - start, ...samples };
 }
 
 /* ------------------------------------------------------------------ the project */
 
-async function createProject(platform: BenchPlatform, api: Api): Promise<Project> {
-  const organization = await bench.enterpriseOrganization(platform, api);
+async function createProject(api: Api): Promise<Project> {
+  const organization = await bench.enterpriseOrganization(deployment, api);
   const { createProject } = await api.data(
     `mutation ($id: UUID!) { createProject(input: { organizationId: $id, name: "Bench" }) { result { id } } }`,
     { id: organization.id },
@@ -366,7 +362,7 @@ async function createProject(platform: BenchPlatform, api: Api): Promise<Project
   const id = createProject.result.id as string;
   const deadline = performance.now() + 60_000;
   for (;;) {
-    const { rows } = await platform.owner.query<{ status: string; status_reason: string | null }>(
+    const { rows } = await deployment.owner.query<{ status: string; status_reason: string | null }>(
       'select status, status_reason from app_public.projects where id = $1',
       [id],
     );
@@ -406,14 +402,14 @@ function table(header: string[], rows: string[][], widths: number[]): string[] {
 
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
 const rate = (r: Rate) => `${mbPerSecond(r).toFixed(0)} MB/s`;
-const cpuPerMb = (r: Rate) => `${(r.cpuMs / (r.bytes / MB)).toFixed(1)}`;
+const cpuPerMb = (r: Rate, of: Array<keyof Cpu>) => of.map((which) => (r.cpu[which] / (r.bytes / MB)).toFixed(1)).join(' + ');
 
 interface Measured {
   machine: string;
   pairs: Pair[];
   largeUpMs: Record<string, number[]>;
   largeDownMs: Record<string, number[]>;
-  memory: { canopy: Memory; direct?: Memory; reason?: string };
+  memory: Memory & { reason?: string };
   runMs: number;
 }
 
@@ -422,7 +418,8 @@ function report(m: Measured): string {
   const lines = [
     '',
     `Canopy storage benchmark — ${m.machine}`,
-    'One process holds the Canopy server, the local S3 server (@20minutes/s3rver, files on disk) and both clients, on loopback.',
+    'Three processes on loopback: the clients; Canopy (server and worker; its embedded Postgres apart); the local S3 server',
+    '(@20minutes/s3rver, files on disk), as MinIO would run beside Canopy.',
     '',
     `(1) throughput, MB = 10^6 bytes, wall time; Canopy: POST/GET /p/<ref>/storage/v1/object with the service_role key; ` +
       'direct: minio putObject(Buffer, size) / getObject on the same S3 server (one signed PUT, sha256 of the body)',
@@ -439,50 +436,52 @@ function report(m: Measured): string {
         rate(pair.direct[way]),
         `${ratio.toFixed(2)}×`,
         `≥ ${AIM.ofDirect}×: ${met(ratio >= AIM.ofDirect)}`,
-        `${cpuPerMb(pair.canopy[way])} / ${cpuPerMb(pair.direct[way])}`,
+        cpuPerMb(pair.canopy[way], ['client', 'canopy', 's3']),
+        cpuPerMb(pair.direct[way], ['client', 's3']),
       ]);
     }
   }
-  lines.push(...table(['', 'Canopy', 'direct', 'Canopy/direct', 'aim', 'CPU ms/MB C / d'], rows, [36, 10, 10, 13, 14, 15]));
+  lines.push(
+    ...table(
+      ['', 'Canopy', 'direct', 'Canopy/direct', 'aim', 'CPU ms/MB: client + Canopy + S3', 'direct: client + S3'],
+      rows,
+      [36, 10, 10, 13, 14, 31, 19],
+    ),
+  );
   const each = (list: number[]) => list.map((x) => bench.ms(x)).join(', ');
   lines.push(
     `    ${LARGE.bytes / MB} MB uploads one by one: Canopy ${each(m.largeUpMs.canopy)}; direct ${each(m.largeUpMs.direct)}`,
     `    ${LARGE.bytes / MB} MB downloads one by one: Canopy ${each(m.largeDownMs.canopy)}; direct ${each(m.largeDownMs.direct)}`,
     `    a download of each case was checked byte for byte (sha256), untimed; all aims ${allMet ? 'met' : 'NOT all met'}`,
-    '    CPU ms/MB: the process\'s CPU time (every thread) per MB moved. Canopy\'s bytes cross loopback twice (client →',
-    '    Canopy → S3 server) and direct\'s once, through the same main thread; CPU/MB × MB/s is CPU ms per second (1,000 = one core busy).',
+    '    CPU ms/MB: each process\'s CPU time (every thread) per MB moved. Canopy\'s bytes cross loopback twice (client →',
+    '    Canopy → S3 server), direct\'s once; Canopy\'s figure includes its download\'s or upload\'s row written or read, not',
+    '    the Postgres process\'s part of that.',
     '',
   );
 
-  const { canopy, direct, reason } = m.memory;
-  const above = (x: Memory) => x.peakRss - x.idleRss;
-  const memoryRow = (name: string, x: Memory, aim: string) => [
-    name,
-    mib(x.idleRss),
-    mib(x.peakRss),
-    mib(above(x)),
-    mib(x.peakHeapUsed),
-    mib(x.peakExternal),
-    `${(x.bytes / MB / (x.ms / 1000)).toFixed(0)} MB/s`,
-    `${x.samples} / ${bench.ms(x.maxGapMs)}`,
-    aim,
-  ];
+  const memory = m.memory;
+  const above = memory.peakRss - memory.idleRss;
   lines.push(
-    `(2) memory during one ${mib(canopy.bytes)} (${(canopy.bytes / MB).toFixed(0)} MB) upload streamed from a generated Readable ` +
-      `(64 KiB slices, never a whole Buffer); RSS sampled every ${SAMPLE_MS} ms; idle = just before, after a full GC` +
-      (reason ? `; ${reason}` : ''),
+    `(2) the Canopy process's memory during one ${mib(memory.bytes)} (${(memory.bytes / MB).toFixed(0)} MB) upload (service_role, ` +
+      `raw body) streamed from a generated Readable (64 KiB slices, never a whole Buffer); sampled in that process every ` +
+      `${SAMPLE_MS} ms; idle = just before, after a full GC` +
+      (memory.reason ? `; ${memory.reason}` : ''),
     ...table(
-      ['', 'idle RSS', 'peak RSS', 'above idle', 'peak heap', 'peak external', 'rate', 'samples / max gap', 'aim'],
+      ['idle RSS', 'peak RSS', 'above idle', 'peak heap', 'peak external', 'rate', 'samples / max gap', 'aim'],
       [
-        memoryRow('Canopy (service_role, raw body)', canopy, `< ${mib(AIM.rssAboveIdleBytes)}: ${met(above(canopy) < AIM.rssAboveIdleBytes)}`),
-        ...(direct ? [memoryRow('direct: minio putObject(stream, size)', direct, '')] : []),
+        [
+          mib(memory.idleRss),
+          mib(memory.peakRss),
+          mib(above),
+          mib(memory.peakHeapUsed),
+          mib(memory.peakExternal),
+          `${(memory.bytes / MB / (memory.ms / 1000)).toFixed(0)} MB/s`,
+          `${memory.samples} / ${bench.ms(memory.maxGapMs)}`,
+          `< ${mib(AIM.rssAboveIdleBytes)}: ${met(above < AIM.rssAboveIdleBytes)}`,
+        ],
       ],
-      [38, 9, 9, 10, 10, 13, 9, 17, 18],
+      [9, 9, 10, 10, 13, 9, 17, 18],
     ),
-    '    RSS is the whole process: the client stream, the Canopy server and the S3 server (which writes the file) together.',
-    ...(direct
-      ? ['    minio reads a stream up to its part size into one Buffer before a single PUT: the direct row is there for contrast.']
-      : []),
     '',
     `Whole run: ${bench.ms(m.runMs)}.`,
     'Reproduce: PATH=$PWD/node_modules/.bin:$PATH tsx bench/storage.ts   (Node 24; data under CANOPY_DATA_DIR, ' +
@@ -493,19 +492,19 @@ function report(m: Measured): string {
 
 /* ------------------------------------------------------------------ the run */
 
-async function run(platform: BenchPlatform): Promise<string> {
+async function run(postgresVersion: string): Promise<string> {
   const started = performance.now();
   const step = (what: string) => console.log(`  ${what} …`);
   step('a project and its bucket');
-  const api = await bench.signUp(platform.url);
-  const project = await createProject(platform, api);
+  const api = await bench.signUp(deployment.url);
+  const project = await createProject(api);
   await createBucket(project);
   const canopy = new CanopyStorage(project);
-  const direct = new DirectStorage(storageS3Client(platform.services.s3), projectBucket(project.ref));
+  const direct = new DirectStorage(storageS3Client(deployment.s3), projectBucket(project.ref));
 
   const small = randomBytes(SMALL.bytes);
   step('warm-up');
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < WARM_UP; i++) {
     await canopy.upload(`warm/${i}`, small, small.length);
     await canopy.download(`warm/${i}`);
     await direct.upload(`warm/${i}`, small, small.length);
@@ -531,24 +530,18 @@ async function run(platform: BenchPlatform): Promise<string> {
   }
   const hugeBytes = hugeMb * 1024 * 1024;
   step(`(2) memory during a ${hugeMb} MiB upload through Canopy`);
-  const canopyMemory = await memoryDuring(hugeBytes, (body) => canopy.upload('huge', body, hugeBytes));
+  const memory = await memoryDuring(hugeBytes, (body) => canopy.upload('huge', body, hugeBytes));
   const info = await canopy.info('huge');
   if (info.size !== hugeBytes) throw new Error(`The huge object is ${info.size} bytes, not ${hugeBytes}`);
-  let directMemory: Memory | undefined;
-  if (performance.now() - started + canopyMemory.ms < 150_000) {
-    step(`(2) the same directly, for contrast`);
-    directMemory = await memoryDuring(hugeBytes, (body) => direct.upload('huge', body, hugeBytes));
-  }
 
-  const { rows } = await platform.owner.query('show server_version');
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const machine = `${os.availableParallelism()} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${rows[0].server_version}`;
+  const machine = `${os.availableParallelism()} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${postgresVersion}`;
   return report({
     machine,
     pairs,
     largeUpMs: large.upMs,
     largeDownMs: large.downMs,
-    memory: { canopy: canopyMemory, direct: directMemory, reason },
+    memory: { ...memory, reason },
     runMs: performance.now() - started,
   });
 }
@@ -556,14 +549,29 @@ async function run(platform: BenchPlatform): Promise<string> {
 async function main(): Promise<void> {
   bench = await import('./support.ts');
   const dataDir = path.resolve(process.env.CANOPY_DATA_DIR ?? '.canopy/bench-storage');
+  const canopyDir = path.join(dataDir, 'canopy');
+  // A Postgres left by a killed run is stopped first (in canopyDir), then all is wiped.
+  await bench.freshDataDir(canopyDir);
   await bench.freshDataDir(dataDir);
-  console.log(`Starting Canopy on durable (fsync on) embedded Postgres and a local S3 server in ${dataDir} …`);
-  const platform = await bench.startBenchPlatform(dataDir);
+  console.log(`Starting a local S3 server and Canopy (durable, fsync on, embedded Postgres), each in a process, in ${dataDir} …`);
+  const s3 = await PartProcess.start('s3', { dir: path.join(dataDir, 's3') });
+  const stops = [() => s3.part.stop()];
   try {
-    console.log(await bench.within(240_000, 'The benchmark', run(platform)));
+    const settings = s3.ready.s3;
+    const env = {
+      CANOPY_S3_ENDPOINT: `http://${settings.endPoint}:${settings.port}`,
+      CANOPY_S3_ACCESS_KEY: settings.accessKey,
+      CANOPY_S3_SECRET_KEY: settings.secretKey,
+    };
+    const canopy = await PartProcess.start('canopy', { dataDir: canopyDir, env });
+    stops.unshift(() => canopy.part.stop());
+    const owner = new pg.Pool({ connectionString: canopy.ready.ownerUrl, max: 2 });
+    stops.unshift(() => owner.end());
+    deployment = { url: canopy.ready.url, owner, s3: settings, canopyProcess: canopy.part, s3Process: s3.part };
+    console.log(await bench.within(300_000, 'The benchmark', run(canopy.ready.postgresVersion)));
   } finally {
     agent.destroy();
-    await platform.stop();
+    for (const stop of stops) await stop();
   }
 }
 

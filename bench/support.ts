@@ -22,6 +22,8 @@ export interface BenchPlatform {
   services: Services;
   /** Acts as canopy_owner: to arrange what users cannot (plans). */
   owner: pg.Pool;
+  /** Its connection string, for another process. */
+  ownerUrl: string;
   stop(): Promise<void>;
 }
 
@@ -84,7 +86,8 @@ export async function startBenchPlatform(dataDir: string, env: Record<string, st
   const stops: Array<() => Promise<unknown>> = [() => services.stop()];
   try {
     await within(120_000, 'Migrating the control database', prepareControlDatabase(database, secrets.authenticatorPassword));
-    const owner = createPool(asOwner(database.url));
+    const ownerUrl = asOwner(database.url);
+    const owner = createPool(ownerUrl);
     const apiPool = createPool(withCredentials(database.url, 'canopy_authenticator', secrets.authenticatorPassword), 20);
     stops.unshift(() => Promise.all([owner.end(), apiPool.end()]));
     // As `npm run server` runs it; Grafast reads GRAPHILE_ENV once, when first imported, hence the late import.
@@ -95,7 +98,7 @@ export async function startBenchPlatform(dataDir: string, env: Record<string, st
     await app.listen({ host: '127.0.0.1', port });
     const worker = await within(30_000, 'Starting the worker', startWorker({ config, ownerPool: owner, services, quiet: true }));
     stops.unshift(() => worker.stop());
-    return { url, services, owner, stop: () => stopAll(stops) };
+    return { url, services, owner, ownerUrl, stop: () => stopAll(stops) };
   } catch (error) {
     await stopAll(stops);
     throw error;
@@ -144,7 +147,7 @@ export async function signUp(url: string): Promise<Api> {
 }
 
 /** An organization created through the API, then moved to the enterprise plan (free allows 2 projects). */
-export async function enterpriseOrganization(platform: BenchPlatform, api: Api): Promise<{ id: string; ref: string }> {
+export async function enterpriseOrganization(platform: Pick<BenchPlatform, 'owner'>, api: Api): Promise<{ id: string; ref: string }> {
   const slug = `bench-${randomBytes(4).toString('hex')}`;
   const { createOrganization } = await api.data(
     `mutation ($name: String!, $slug: String!) { createOrganization(input: { name: $name, slug: $slug }) { result { id ref } } }`,

@@ -1,0 +1,99 @@
+/**
+ * A benchmark's parts in processes of their own, as production runs them, so that no client shares a server's
+ * thread: the local S3 server (as MinIO would run beside Canopy) and Canopy (server and worker, as `npm start` runs
+ * them, with its embedded Postgres), each a child of the benchmark, whose own process keeps only the clients.
+ *
+ * The children run bench/part-process.ts. Over IPC each says when it is ready, then answers: its CPU time so far,
+ * its memory over a stretch of work (sampled in the child itself), and stop.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { S3Settings } from '../server/src/config.ts';
+
+export interface MemorySamples {
+  /** RSS at the start, after a full GC and a pause. */
+  idleRss: number;
+  peakRss: number;
+  peakHeapUsed: number;
+  peakExternal: number;
+  samples: number;
+  /** The longest time between two samples: a blocked event loop shows here. */
+  maxGapMs: number;
+}
+
+/** What each kind of part takes, and tells once it is ready. */
+export interface Parts {
+  s3: { options: { dir: string }; ready: { s3: S3Settings } };
+  canopy: {
+    options: { dataDir: string; env: Record<string, string> };
+    ready: { url: string; ownerUrl: string; postgresVersion: string };
+  };
+}
+
+export type Question = { ask: 'cpu' } | { ask: 'sample'; everyMs: number } | { ask: 'stopSampling' } | { ask: 'stop' };
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'part-process.ts');
+
+export class PartProcess {
+  private readonly waiting = new Map<number, { resolve(value: any): void; reject(error: Error): void }>();
+  private asked = 0;
+
+  private constructor(
+    readonly kind: keyof Parts,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (message: { id: number; answer?: unknown; error?: string }) => {
+      const waiter = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(`${kind}: ${message.error}`));
+      else waiter?.resolve(message.answer);
+    });
+    child.on('exit', (code, signal) => {
+      for (const waiter of this.waiting.values()) waiter.reject(new Error(`The ${kind} process exited (${signal ?? code})`));
+      this.waiting.clear();
+    });
+  }
+
+  /** Forks the part (with this process's loader flags: tsx) and resolves once it is ready. */
+  static async start<K extends keyof Parts>(kind: K, options: Parts[K]['options']): Promise<{ part: PartProcess; ready: Parts[K]['ready'] }> {
+    const child = fork(CHILD, [kind, JSON.stringify(options)], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const part = new PartProcess(kind, child);
+    // The child's first message (id 0) is its readiness, or why it could not start.
+    const ready = await new Promise<Parts[K]['ready']>((resolve, reject) => part.waiting.set(0, { resolve, reject }));
+    return { part, ready };
+  }
+
+  /** User and system CPU time of the whole child process (every thread), in ms. */
+  cpuMs(): Promise<number> {
+    return this.ask({ ask: 'cpu' });
+  }
+
+  /** Collects garbage, waits, notes RSS as idle, then samples memory every `everyMs` until stopSampling. */
+  sample(everyMs: number): Promise<void> {
+    return this.ask({ ask: 'sample', everyMs });
+  }
+
+  stopSampling(): Promise<MemorySamples> {
+    return this.ask({ ask: 'stopSampling' });
+  }
+
+  /** Stops the part's services, and then the process ends. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.ask({ ask: 'stop' }).catch(() => this.child.kill());
+    await exited;
+  }
+
+  private ask<T>(question: Question): Promise<T> {
+    const id = ++this.asked;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.child.send({ id, ...question });
+    });
+  }
+}
