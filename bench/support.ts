@@ -15,6 +15,7 @@ import { prepareControlDatabase } from '../server/src/db/migrations.ts';
 import { asOwner, createPool } from '../server/src/db/pools.ts';
 import { isAlive } from '../server/src/local/postgres.ts';
 import { freePort, type Services, startServices } from '../server/src/local/services.ts';
+import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
 import { startWorker } from '../worker/src/runner.ts';
 
 export interface BenchPlatform {
@@ -73,10 +74,11 @@ function readPid(file: string, parse: (text: string) => unknown): number | undef
 }
 
 /**
- * Services, migrations, pools, server and worker, as `npm start` wires them, on durable (fsync on) Postgres. `env`
- * adds settings (CANOPY_API_CACHE_MB, …) as the environment would give them.
+ * The garbage collector's triggers, services, migrations, pools, server and worker, as `npm start` wires them, on
+ * durable (fsync on) Postgres. `env` adds settings (CANOPY_API_CACHE_MB, …) as the environment would give them.
  */
 export async function startBenchPlatform(dataDir: string, env: Record<string, string> = {}): Promise<BenchPlatform> {
+  startFullCollectionsByOldGenerationGrowth();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({ ...env, CANOPY_DATA_DIR: dataDir, PORT: String(port), CANOPY_PUBLIC_URL: url });

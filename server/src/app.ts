@@ -32,7 +32,6 @@ import { ProjectStorageForMembers } from './projects/storage-members.ts';
 import { ProjectUsersService } from './projects/users.ts';
 import { SecretBox } from './secrets.ts';
 import { createS3Client } from './storage/s3.ts';
-import { startFullCollectionsByOldGenerationGrowth } from './http/garbage-collection.ts';
 import { codeRefusedGraphQLRequests } from './http/graphql-errors.ts';
 import { requireUtf8Json } from './http/json.ts';
 
@@ -47,7 +46,6 @@ export interface AppDependencies {
 }
 
 export async function createApp({ config, ownerPool, apiPool, services, logger = false }: AppDependencies) {
-  startFullCollectionsByOldGenerationGrowth();
   const rewrite = hostRewriter(config.apiDomain);
   const app = Fastify({
     logger,

@@ -1,7 +1,7 @@
 /**
- * What every entry point does first: read the configuration, start whatever services were not given (embedded
- * Postgres, local S3), bring the control database up to date, and open the two pools. `onShutdown` stops it all in
- * order on SIGINT/SIGTERM.
+ * What every entry point does first: set the garbage collector's triggers (garbage-collection.ts), read the
+ * configuration, start whatever services were not given (embedded Postgres, local S3), bring the control database up
+ * to date, and open the two pools. `onShutdown` stops it all in order on SIGINT/SIGTERM.
  */
 import { createRequire } from 'node:module';
 import type pg from 'pg';
@@ -11,6 +11,7 @@ import { prepareControlDatabase } from '../db/migrations.ts';
 import { asOwner, createPool } from '../db/pools.ts';
 import { type Services, startServices } from '../local/services.ts';
 import { enqueueFleetMigration } from '../../../worker/src/runner.ts';
+import { startFullCollectionsByOldGenerationGrowth } from './garbage-collection.ts';
 
 export interface Platform {
   config: Config;
@@ -21,6 +22,7 @@ export interface Platform {
 
 /** `migrate: false` is for short-lived commands on a platform that has started before. */
 export async function boot({ migrate = true } = {}): Promise<Platform> {
+  startFullCollectionsByOldGenerationGrowth();
   const config = loadConfig();
   const services = await startServices(config, migrate ? {} : { log: () => {} });
   const { database, secrets } = services;
