@@ -41,8 +41,10 @@ export type Literal = (value: string | number | null) => string;
 
 export const literalFor =
   (client: pg.PoolClient): Literal =>
-  (value) =>
-    value === null ? 'null' : client.escapeLiteral(String(value));
+  (value) => {
+    if (value === undefined) throw new TypeError('An SQL literal of undefined');
+    return value === null ? 'null' : client.escapeLiteral(String(value));
+  };
 
 /**
  * Statements with settings, in one round trip where transactionWithSettings takes three or more: the statements of
@@ -57,7 +59,11 @@ export async function statementsWithSettings(
 ): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   try {
-    const text = [`select ${localSettings(client, settings)}`, ...statements(literalFor(client))].join('; ');
+    const texts = statements(literalFor(client));
+    // With the settings' select, always two statements or more: pg then answers with a list of results.
+    if (texts.length === 0) throw new Error('statementsWithSettings needs a statement');
+    // Each ; on a line of its own: a statement that ends in a -- comment cannot hide it.
+    const text = [`select ${localSettings(client, settings)}`, ...texts].join('\n;\n');
     const results = (await client.query(text)) as unknown as pg.QueryResult[];
     return results.slice(1);
   } catch (error) {
