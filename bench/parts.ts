@@ -34,10 +34,14 @@ export interface Parts {
 export type Question = { ask: 'cpu' } | { ask: 'sample'; everyMs: number } | { ask: 'stopSampling' } | { ask: 'stop' };
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'part-process.ts');
+/** How long a part may take to start (Canopy: Postgres, migrations), and to answer or stop (within stopAll's 30 s). */
+const START_MS = 180_000;
+const ANSWER_MS = 25_000;
 
 export class PartProcess {
   private readonly waiting = new Map<number, { resolve(value: any): void; reject(error: Error): void }>();
   private asked = 0;
+  private stopping?: Promise<void>;
 
   private constructor(
     readonly kind: keyof Parts,
@@ -49,22 +53,25 @@ export class PartProcess {
       if (message.error !== undefined) waiter?.reject(new Error(`${kind}: ${message.error}`));
       else waiter?.resolve(message.answer);
     });
-    child.on('exit', (code, signal) => {
-      for (const waiter of this.waiting.values()) waiter.reject(new Error(`The ${kind} process exited (${signal ?? code})`));
-      this.waiting.clear();
-    });
+    child.on('exit', (code, signal) => this.failAll(new Error(`The ${kind} process exited (${signal ?? code})`)));
+    child.on('error', (error) => this.failAll(error));
   }
 
   /** Forks the part (with this process's loader flags: tsx) and resolves once it is ready. */
   static async start<K extends keyof Parts>(kind: K, options: Parts[K]['options']): Promise<{ part: PartProcess; ready: Parts[K]['ready'] }> {
     const child = fork(CHILD, [kind, JSON.stringify(options)], {
-      execArgv: [...process.execArgv, '--expose-gc'],
+      // Not a debugger's port: two processes cannot share it.
+      execArgv: [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), '--expose-gc'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const part = new PartProcess(kind, child);
     // The child's first message (id 0) is its readiness, or why it could not start.
-    const ready = await new Promise<Parts[K]['ready']>((resolve, reject) => part.waiting.set(0, { resolve, reject }));
-    return { part, ready };
+    try {
+      return { part, ready: await part.answer<Parts[K]['ready']>(0, START_MS, `Starting the ${kind} process`) };
+    } catch (error) {
+      child.kill();
+      throw error;
+    }
   }
 
   /** User and system CPU time of the whole child process (every thread), in ms. */
@@ -81,19 +88,54 @@ export class PartProcess {
     return this.ask({ ask: 'stopSampling' });
   }
 
-  /** Stops the part's services, and then the process ends. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    await this.ask({ ask: 'stop' }).catch(() => this.child.kill());
-    await exited;
+  /** Stops the part's services, and then the process ends; if it cannot within ANSWER_MS, it is killed (and the
+   * error still thrown). Once, however often it is called. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      try {
+        await this.ask({ ask: 'stop' }, ANSWER_MS);
+      } catch (error) {
+        this.child.kill('SIGKILL');
+        throw error;
+      } finally {
+        await exited;
+      }
+    })();
+    return this.stopping;
   }
 
-  private ask<T>(question: Question): Promise<T> {
+  private ask<T>(question: Question, ms = ANSWER_MS): Promise<T> {
     const id = ++this.asked;
+    const answered = this.answer<T>(id, ms, `The ${this.kind} process's answer to ${question.ask}`);
+    if (!this.child.connected) this.failAll(new Error(`The ${this.kind} process is gone`));
+    else this.child.send({ id, ...question }, (error) => error && this.failAll(error));
+    return answered;
+  }
+
+  /** The answer to question `id`, or a failure after `ms`. */
+  private answer<T>(id: number, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.child.send({ id, ...question });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`${what} took more than ${ms / 1000} s`));
+      }, ms);
+      this.waiting.set(id, {
+        resolve(value) {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject(error) {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
     });
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
   }
 }

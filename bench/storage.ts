@@ -555,7 +555,7 @@ async function main(): Promise<void> {
   await bench.freshDataDir(dataDir);
   console.log(`Starting a local S3 server and Canopy (durable, fsync on, embedded Postgres), each in a process, in ${dataDir} …`);
   const s3 = await PartProcess.start('s3', { dir: path.join(dataDir, 's3') });
-  const stops = [() => s3.part.stop()];
+  const stops: Array<() => Promise<unknown>> = [() => s3.part.stop()];
   try {
     const settings = s3.ready.s3;
     const env = {
@@ -568,10 +568,10 @@ async function main(): Promise<void> {
     const owner = new pg.Pool({ connectionString: canopy.ready.ownerUrl, max: 2 });
     stops.unshift(() => owner.end());
     deployment = { url: canopy.ready.url, owner, s3: settings, canopyProcess: canopy.part, s3Process: s3.part };
-    console.log(await bench.within(300_000, 'The benchmark', run(canopy.ready.postgresVersion)));
+    console.log(await bench.within(600_000, 'The benchmark', run(canopy.ready.postgresVersion)));
   } finally {
     agent.destroy();
-    for (const stop of stops) await stop();
+    await bench.stopAll(stops);
   }
 }
 

@@ -108,7 +108,7 @@ export async function startBenchPlatform(dataDir: string, env: Record<string, st
 }
 
 /** Stops in order (worker, server, pools, services), each bounded, and reports every failure after trying all. */
-async function stopAll(stops: Array<() => Promise<unknown>>): Promise<void> {
+export async function stopAll(stops: Array<() => Promise<unknown>>): Promise<void> {
   const failures: unknown[] = [];
   for (const stop of stops) {
     await within(30_000, 'Stopping', stop()).catch((error) => failures.push(error));
