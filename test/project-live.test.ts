@@ -4,7 +4,7 @@
  * what depends on who it is, and stops hearing anything once its token expires or its project stops serving.
  */
 import { randomUUID } from 'node:crypto';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { type Client, createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
@@ -233,31 +233,25 @@ test('a subscriber stops hearing, with JWT_EXPIRED, when its token expires; othe
   t.deepEqual(shortLived.changes, []);
 });
 
-test('subscribers stop hearing, with PROJECT_PAUSED, when their project is paused', async (t) => {
+/** A listening subscriber, then `mutation` on its project by the owner: the subscription ends with `code`. */
+async function subscriptionEndedBy(t: ExecutionContext, mutation: string, code: string) {
   const owner = await signUp(platform);
   const project = await liveTodos(owner);
   const ada = randomUUID();
   const adas = subscribe(t, project, await userToken(project, ada));
   await untilListening(project, ada, [adas]);
 
-  await owner.client.data(`mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, { id: project.id });
+  await owner.client.data(mutation, { id: project.id });
   await waitFor('the subscription to end', async () => adas.errors.length > 0, 30_000);
-  t.is(adas.errors[0].extensions?.code, 'PROJECT_PAUSED');
+  t.is(adas.errors[0].extensions?.code, code);
   t.deepEqual(adas.changes, []);
-});
+}
 
-test('subscribers stop hearing when the JWT secret that signed their tokens is rotated', async (t) => {
-  const owner = await signUp(platform);
-  const project = await liveTodos(owner);
-  const ada = randomUUID();
-  const adas = subscribe(t, project, await userToken(project, ada));
-  await untilListening(project, ada, [adas]);
+test('subscribers stop hearing, with PROJECT_PAUSED, when their project is paused', (t) =>
+  subscriptionEndedBy(t, `mutation ($id: UUID!) { pauseProject(input: { projectId: $id }) { result { status } } }`, 'PROJECT_PAUSED'));
 
-  await owner.client.data(`mutation ($id: UUID!) { rotateProjectJwtSecret(input: { projectId: $id }) { result } }`, { id: project.id });
-  await waitFor('the subscription to end', async () => adas.errors.length > 0, 30_000);
-  t.is(adas.errors[0].extensions?.code, 'INVALID_JWT');
-  t.deepEqual(adas.changes, []);
-});
+test('subscribers stop hearing when the JWT secret that signed their tokens is rotated', (t) =>
+  subscriptionEndedBy(t, `mutation ($id: UUID!) { rotateProjectJwtSecret(input: { projectId: $id }) { result } }`, 'INVALID_JWT'));
 
 test('a change too long to announce is still made; the table goes on announcing', async (t) => {
   const project = await activeProject(platform, await signUp(platform));

@@ -35,7 +35,6 @@ export function AdminOrganizations() {
       query={ORGANIZATIONS}
       field="organizations"
       everyMs={30_000}
-      label="Organizations"
       text={(o) => `${o.name} ${o.slug} ${o.ref} ${o.plan?.name ?? ''}`}
       searchHint="Name, slug, ref or plan"
       columns={[

@@ -41,7 +41,6 @@ export function AdminProjects() {
       query={PROJECTS}
       field="projects"
       everyMs={15_000}
-      label="Projects"
       // Newest first: what an operator looks for is usually what just happened.
       show={(projects) => projects.filter(ofStatus).sort((a, b) => b.createdAt.localeCompare(a.createdAt))}
       text={(p) => `${p.name} ${p.ref} ${p.status} ${p.organization?.name ?? ''} ${p.organization?.slug ?? ''}`}

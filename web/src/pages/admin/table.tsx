@@ -101,7 +101,8 @@ export function RefreshError(props: { result: QueryResult<unknown> }) {
   );
 }
 
-interface AdminListPageProps<Row> extends Omit<SearchTableProps<Row>, 'rows' | 'loaded' | 'total' | 'onShowMore' | 'loadingMore'> {
+interface AdminListPageProps<Row> extends Omit<SearchTableProps<Row>, 'label' | 'rows' | 'loaded' | 'total' | 'onShowMore' | 'loadingMore'> {
+  /** What the rows are, plural ("Organizations"): the page's title, and the table's name. */
   title: string;
   description: string;
   /** The list's query (it takes `$first`), the field of its answer that holds the rows, and how often it is polled. */
@@ -125,7 +126,7 @@ export function AdminListPage<Row>(props: AdminListPageProps<Row>) {
       <QueryState result={result} retry={refresh}>
         {(data) => (
           <SearchTable
-            label={props.label}
+            label={props.title}
             rows={props.show ? props.show(data()[props.field].nodes) : data()[props.field].nodes}
             loaded={data()[props.field].nodes.length}
             total={data()[props.field].totalCount}

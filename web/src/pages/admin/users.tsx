@@ -29,7 +29,6 @@ export function AdminUsers() {
       query={USERS}
       field="users"
       everyMs={30_000}
-      label="Users"
       show={(users) => users.filter((user) => !adminsOnly() || user.isPlatformAdmin)}
       text={(u) => `${u.email} ${u.name ?? ''}`}
       searchHint="Email or name"

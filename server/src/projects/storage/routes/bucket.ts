@@ -3,7 +3,6 @@
  * policy at first, so only the service role manages buckets until the project writes some).
  */
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { bucketNotFound, StorageError } from '../errors.ts';
 import { bucketId, fileSizeLimit, mimeTypes } from '../input.ts';
@@ -107,16 +106,11 @@ export interface BucketRow {
   allowed_mime_types: string[] | null;
 }
 
+/** The bucket if the caller (or the service role) may see it, in one round trip. */
 export async function findBucket(context: StorageContext, rawId: string, as: 'caller' | 'service' = 'caller') {
-  const run = as === 'caller' ? context.asCaller : context.asService;
-  return run((client) => readBucket(client, context, rawId));
-}
-
-/** The bucket, read by `client` (in a transaction that does more). */
-export async function readBucket(client: pg.PoolClient, context: StorageContext, rawId: string): Promise<BucketRow> {
-  const { rows } = await client.query<BucketRow>(`select ${BUCKET_COLUMNS} from ${context.schema}.buckets where id = $1`, [
-    bucketId(rawId),
+  const [{ rows }] = await context.statements(as, (literal) => [
+    `select ${BUCKET_COLUMNS} from ${context.schema}.buckets where id = ${literal(bucketId(rawId))}`,
   ]);
   if (!rows[0]) throw bucketNotFound();
-  return rows[0];
+  return rows[0] as BucketRow;
 }
