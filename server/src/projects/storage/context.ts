@@ -1,7 +1,8 @@
 /**
  * What every storage route needs about the project it serves: who is calling, SQL as that caller (so that the
- * project's RLS policies decide) or as its service role (for what Storage itself must know, such as a bucket's
- * limits), and the project's one S3 bucket, where each object's bytes are kept under its id.
+ * project's RLS policies decide: transactions, or statements in one round trip) or, in one round trip, as its service
+ * role (for what Storage itself must know, such as a bucket's limits), and the project's one S3 bucket, where each
+ * object's bytes are kept under its id.
  */
 import type { FastifyRequest } from 'fastify';
 import type * as Minio from 'minio';
@@ -24,7 +25,6 @@ export interface StorageContext {
   s3: Minio.Client;
   s3Bucket: string;
   asCaller<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  asService<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Statements as the caller or the service role, in one round trip and one transaction; values go in through
    * `literal`; their results come back in order. */
   statements(as: 'caller' | 'service', texts: (literal: Literal) => string[]): Promise<pg.QueryResult[]>;
@@ -53,7 +53,6 @@ export function storageContext(request: FastifyRequest, s3: Minio.Client): Stora
     s3,
     s3Bucket: projectBucket(ref),
     asCaller: (work) => asProjectCaller(database.pool, caller, work),
-    asService: (work) => asProjectCaller(database.pool, serviceCaller(ref), work),
     statements: (as, texts) => statementsAsProjectCaller(database.pool, as === 'caller' ? caller : serviceCaller(ref), texts),
   };
 }

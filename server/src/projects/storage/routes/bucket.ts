@@ -84,9 +84,9 @@ export function bucketRoutes(app: FastifyInstance, { s3 }: StorageDependencies) 
     const context = storageContext(request, s3);
     const id = bucketId((request.params as { id: string }).id);
     // Counted as the service role: objects the caller cannot see still keep the bucket (and the foreign key too).
-    const { rows } = await context.asService((client) =>
-      client.query(`select exists (select from ${context.schema}.objects where bucket_id = $1) as used`, [id]),
-    );
+    const [{ rows }] = await context.statements('service', (literal) => [
+      `select exists (select from ${context.schema}.objects where bucket_id = ${literal(id)}) as used`,
+    ]);
     await context.asCaller(async (client) => {
       const { rowCount } = await client.query(`select from ${context.schema}.buckets where id = $1`, [id]);
       if (!rowCount) throw bucketNotFound();
