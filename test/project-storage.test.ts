@@ -3,7 +3,8 @@
  * Buckets, uploads and downloads, listing, move, copy and remove; public buckets and URLs; RLS policies written by
  * the project's DBA (own folder per user); signed URLs; limits, quotas, MIME types and bad names refused with
  * Storage's error shape; isolation between projects; that a failed upload leaves neither row nor bytes; downloads
- * (ranges, headers, bytes missing from S3, aborted downloads) and the reader that streams them from S3.
+ * (ranges, headers, bytes missing from S3, aborted downloads, bytes asked for early) and the reader that streams them
+ * from S3.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -754,6 +755,50 @@ test('downloads: whole or a range, with the row’s headers and none of S3’s; 
   const gone = await get(project, `/object/${bucket}/r.txt`);
   t.is(gone.status, 404);
   t.like(JSON.parse(gone.body.toString()), { statusCode: '404', error: 'not_found' });
+});
+
+test('downloads no policy can refuse ask S3 early and send only the bytes their row names; RLS-decided ones never ask early', async (t) => {
+  if (!s3Proxy) return t.pass('S3 is on https here: Canopy’s connections to it are not seen');
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const schema = `"p_${project.ref}_storage"`;
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('first.txt', bytes('first'))).error);
+  t.falsy((await files.upload('second.txt', bytes('second'))).error);
+  const idOf = async (name: string) =>
+    (await asDba(project, `select id::text from ${schema}.objects where bucket_id = $1 and name = $2`, [bucket, name]))[0].id as string;
+  const s3Gets = (id: string) =>
+    s3Connections.flatMap((connection) => connection.requests).filter((line) => line.startsWith(`GET /${projectBucket(project.ref)}/objects/${id}?`))
+      .length;
+  const [first, second] = [await idOf('first.txt'), await idOf('second.txt')];
+
+  // The service role's download of a name this server wrote: S3 is asked once, while the row is read.
+  t.is((await get(project, `/object/${bucket}/first.txt`)).body.toString(), 'first');
+  t.is(s3Gets(first), 1);
+
+  // The name changes hands behind this server's back (SQL): the bytes it asks for early are dropped, the row's sent.
+  const renameBehindCanopy = async (name: string) => {
+    await asDba(project, `delete from ${schema}.objects where bucket_id = $1 and name = 'first.txt'`, [bucket]);
+    await asDba(project, `update ${schema}.objects set name = 'first.txt' where bucket_id = $1 and name = $2`, [bucket, name]);
+  };
+  await renameBehindCanopy('second.txt');
+  t.is((await get(project, `/object/${bucket}/first.txt`)).body.toString(), 'second');
+  await waitFor('the early request for the old bytes', async () => s3Gets(first) === 2);
+  t.is(s3Gets(second), 1);
+
+  // A signed URL's token is checked first: its download asks early too.
+  const signed = (await files.createSignedUrl('first.txt', 60)).data!.signedUrl;
+  t.falsy((await files.upload('third.txt', bytes('third'))).error);
+  await renameBehindCanopy('third.txt');
+  t.is(await (await fetch(signed)).text(), 'third');
+  await waitFor('the early request for the old bytes', async () => s3Gets(second) === 2);
+
+  // Callers whose right RLS decides never make this server ask S3 for bytes they may not read.
+  const third = await idOf('first.txt');
+  const user = await signedUp(project);
+  t.is(((await user.client.storage.from(bucket).download('first.txt')).error as any)?.status, 404);
+  t.is(((await supabase(project).storage.from(bucket).download('first.txt')).error as any)?.status, 404);
+  t.is(s3Gets(third), 1);
 });
 
 test('an aborted download closes the connection to S3 that carried it; the next downloads are whole', async (t) => {

@@ -10,6 +10,7 @@ import type * as Minio from 'minio';
 import { S3ObjectReader } from '../../storage/object-reader.ts';
 import { createS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
+import { EarlyReads } from './early-reads.ts';
 import { StorageError, sendStorageError } from './errors.ts';
 import { bucketRoutes } from './routes/bucket.ts';
 import { listRoutes } from './routes/list.ts';
@@ -21,6 +22,7 @@ export interface StorageDependencies {
   s3: Minio.Client;
   /** Downloads' bytes (uploads and everything else go through `s3`). */
   reader: S3ObjectReader;
+  earlyReads: EarlyReads;
 }
 
 /** JSON requests are small; uploads stream and have their own limit. */
@@ -42,7 +44,8 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     });
     return;
   }
-  const dependencies = { s3: storageS3Client(s3), reader: new S3ObjectReader() };
+  const reader = new S3ObjectReader();
+  const dependencies = { s3: storageS3Client(s3), reader, earlyReads: new EarlyReads(reader) };
   app.addHook('onClose', async () => dependencies.reader.close());
   // supabase-js sends some JSON requests with a JSON content type and no body: that is an empty request.
   app.addHook('onRequest', async (request) => {

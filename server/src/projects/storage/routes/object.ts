@@ -8,6 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { S3ObjectReader } from '../../../storage/object-reader.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
+import type { EarlyRead } from '../early-reads.ts';
 import { invalidInput, objectNotFound, StorageError } from '../errors.ts';
 import { bucketId, objectName } from '../input.ts';
 import type { StorageDependencies } from '../routes.ts';
@@ -45,24 +46,44 @@ function objectParams(request: FastifyRequest) {
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
 }
 
-export function objectRoutes(app: FastifyInstance, { s3, reader }: StorageDependencies) {
-  const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
-    const context = storageContext(request, s3);
-    const { bucket, name } = objectParams(request);
-    const row = await findObject(context, bucket, name);
-    return sendObject(context, reader, request, reply, row);
-  };
+/**
+ * A download: the object's row, as the caller (or as the service role, where the route has checked the caller's right
+ * already), then its bytes. Where no policy can refuse the row, S3 is asked for the bytes meanwhile (early-reads.ts).
+ */
+export async function download(
+  context: StorageContext,
+  { reader, earlyReads }: StorageDependencies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { bucket, name }: { bucket: string; name: string },
+  as: 'caller' | 'service' = 'caller',
+) {
+  const unrefusable = as === 'service' || context.caller.role === 'service_role';
+  const early =
+    unrefusable && request.method === 'GET' && request.headers.range === undefined ? earlyReads.start(context, bucket, name) : undefined;
+  try {
+    const row = await findObject(context, bucket, name, as);
+    earlyReads.remember(context.ref, row);
+    return await sendObject(context, reader, request, reply, row, early);
+  } finally {
+    early?.release();
+  }
+}
+
+export function objectRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
+  const { s3 } = dependencies;
+  const authenticated = (request: FastifyRequest, reply: FastifyReply) =>
+    download(storageContext(request, s3), dependencies, request, reply, objectParams(request));
   app.get('/object/:bucket/*', authenticated);
   app.get('/object/authenticated/:bucket/*', authenticated);
 
   // Public buckets' objects, with or without a key (a public URL is used as is, by browsers).
   app.get('/object/public/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
     const context = storageContext(request, s3);
-    const { bucket, name } = objectParams(request);
-    const found = await findBucket(context, bucket, 'service');
+    const object = objectParams(request);
+    const found = await findBucket(context, object.bucket, 'service');
     if (!found.public) throw new StorageError(400, 'not_found', 'Bucket not found or not public');
-    const row = await findObject(context, bucket, name);
-    return sendObject(context, reader, request, reply, row);
+    return download(context, dependencies, request, reply, object);
   });
 
   app.get('/object/info/:bucket/*', async (request) => {
@@ -166,12 +187,13 @@ export function fileObject(row: ObjectRow) {
  * The object's bytes, whole or a single range, with the row's headers (S3's own never reach the caller). Nothing is
  * sent until S3 has answered: bytes missing from S3 are a 404 like a missing row.
  */
-export async function sendObject(
+async function sendObject(
   context: StorageContext,
   reader: S3ObjectReader,
   request: FastifyRequest,
   reply: FastifyReply,
   row: ObjectRow,
+  early?: EarlyRead,
 ) {
   const size = Number(row.size);
   reply.header('content-type', row.mime_type ?? 'application/octet-stream');
@@ -199,7 +221,7 @@ export async function sendObject(
   }
   if (size === 0) return reply.header('content-length', 0).send(Buffer.alloc(0));
   if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
-  return readBytes(context, reader, objectKey(row.id), range ?? { start: 0, end: size - 1, whole: true }, reply);
+  return readBytes(context, reader, objectKey(row.id), range ?? { start: 0, end: size - 1, whole: true }, reply, early);
 }
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges are answered whole. */

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
 import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
 import type { StorageContext } from '../context.ts';
+import type { EarlyRead } from '../early-reads.ts';
 import { objectNotFound } from '../errors.ts';
 
 /** Presigned URLs are used at once, by this server: the margin is for clocks that differ. */
@@ -64,11 +65,23 @@ export async function putBytes(
   });
 }
 
+/** Asks S3 for bytes of `key` (all of them, or a range), by a presigned GET: see S3ObjectReader.open. */
+export async function openBytes(
+  context: Pick<StorageContext, 's3' | 's3Bucket'>,
+  reader: S3ObjectReader,
+  key: string,
+  range?: { start: number; end: number },
+): Promise<ObjectBody> {
+  const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
+  return reader.open(url, range);
+}
+
 /**
  * Sends bytes `start`…`end` of `key` as the reply, whose status and headers are set (`whole`: the object, asked
  * without a Range). S3's answer is awaited first, so that bytes missing from S3 are a 404 and a length other than the
  * row's an error, before anything is sent; then the body is written straight to the response. If the client goes
- * away, the connection to S3 is dropped.
+ * away, the connection to S3 is dropped. An `early` read of the whole object (early-reads.ts) is used if it is of
+ * `key` and S3 answered it.
  */
 export async function readBytes(
   context: Pick<StorageContext, 's3' | 's3Bucket'>,
@@ -76,16 +89,18 @@ export async function readBytes(
   key: string,
   range: { start: number; end: number; whole?: boolean },
   reply: FastifyReply,
+  early?: EarlyRead,
 ): Promise<FastifyReply> {
   const length = range.end - range.start + 1;
-  const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
-  let body: ObjectBody;
-  try {
-    body = await reader.open(url, range.whole ? undefined : range);
-  } catch (error) {
-    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
-    if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
-    throw error;
+  let body = range.whole ? await early?.take(key) : undefined;
+  if (!body) {
+    try {
+      body = await openBytes(context, reader, key, range.whole ? undefined : range);
+    } catch (error) {
+      if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
+      if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
+      throw error;
+    }
   }
   if (body.status !== (range.whole ? 200 : 206) || body.length !== length) {
     body.destroy();

@@ -12,7 +12,7 @@ import { invalidInput, StorageError } from '../errors.ts';
 import { bucketId, expiresIn, objectName } from '../input.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { findBucket } from './bucket.ts';
-import { findObject, sendObject } from './object.ts';
+import { download, findObject } from './object.ts';
 import { checkUpload } from './upload.ts';
 
 const PURPOSE = 'storage:download';
@@ -67,7 +67,8 @@ export async function signUpload(project: Signer, bucket: string, name: string, 
   return { url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token };
 }
 
-export function signRoutes(app: FastifyInstance, { s3, reader }: StorageDependencies) {
+export function signRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
+  const { s3 } = dependencies;
   // A signed upload URL, for a caller who may write the object now; the upload itself is PUT there (upload.ts).
   app.post('/object/upload/sign/:bucket/*', async (request) => {
     const context = storageContext(request, s3);
@@ -120,7 +121,6 @@ export function signRoutes(app: FastifyInstance, { s3, reader }: StorageDependen
     const bucket = bucketId(params.bucket);
     const name = objectName(params['*']);
     await verifyToken(context, (request.query as { token?: unknown }).token, PURPOSE, bucket, name);
-    const row = await findObject(context, bucket, name, 'service');
-    return sendObject(context, reader, request, reply, row);
+    return download(context, dependencies, request, reply, { bucket, name }, 'service');
   });
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { type Literal, literalFor } from '../../../db/transactions.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
+import type { EarlyReads } from '../early-reads.ts';
 import { bucketNotFound, StorageError, tooLarge } from '../errors.ts';
 import { bucketId, contentType, mimeAllowed, objectName, userMetadata } from '../input.ts';
 import { multipartBoundary, multipartFile } from '../multipart.ts';
@@ -25,21 +26,21 @@ export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 
 class RollBack extends Error {}
 
-export function uploadRoutes(app: FastifyInstance, { s3 }: StorageDependencies) {
+export function uploadRoutes(app: FastifyInstance, { s3, earlyReads }: StorageDependencies) {
   // Bodies stay unread here: the handler streams request.raw to S3.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.post('/object/:bucket/*', (request, reply) =>
-    upload(storageContext(request, s3), request, reply, { upsert: request.headers['x-upsert'] === 'true' }),
+    upload(storageContext(request, s3), earlyReads, request, reply, { upsert: request.headers['x-upsert'] === 'true' }),
   );
-  app.put('/object/:bucket/*', (request, reply) => upload(storageContext(request, s3), request, reply, { upsert: true }));
+  app.put('/object/:bucket/*', (request, reply) => upload(storageContext(request, s3), earlyReads, request, reply, { upsert: true }));
 
   // A signed upload URL's token stands for the caller who made it: the upload runs as the service role, for them.
   app.put('/object/upload/sign/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
     const context = storageContext(request, s3);
     const { bucket, '*': name } = request.params as { bucket: string; '*': string };
     const grant = await verifyUploadToken(context, (request.query as { token?: unknown }).token, bucket, name);
-    return upload(context, request, reply, { upsert: grant.upsert, asService: true, owner: grant.owner });
+    return upload(context, earlyReads, request, reply, { upsert: grant.upsert, asService: true, owner: grant.owner });
   });
 }
 
@@ -121,7 +122,7 @@ function written(results: pg.QueryResult[]): { rowCount: number | null; oldId: s
   return { rowCount: results.at(-1)!.rowCount, oldId: results.length > 1 ? (results[0].rows[0]?.id ?? null) : null };
 }
 
-async function upload(context: StorageContext, request: FastifyRequest, reply: FastifyReply, options: UploadOptions) {
+async function upload(context: StorageContext, earlyReads: EarlyReads, request: FastifyRequest, reply: FastifyReply, options: UploadOptions) {
   const { upsert } = options;
   const params = request.params as { bucket: string; '*': string };
   const name = objectName(params['*']);
@@ -177,6 +178,7 @@ async function upload(context: StorageContext, request: FastifyRequest, reply: F
     if (request.raw.readableAborted || request.raw.errored) request.log.info({ name }, 'upload aborted by the client');
     throw error;
   }
+  earlyReads.remember(context.ref, { bucket_id: bucket.id, name, id });
   if (replaced) await removeBytes(context, [objectKey(replaced)]).catch((removal) => request.log.error(removal));
   return reply.send({ Id: id, Key: `${bucket.id}/${name}` });
 }
