@@ -757,6 +757,50 @@ test('downloads: whole or a range, with the row’s headers and none of S3’s; 
   t.like(JSON.parse(gone.body.toString()), { statusCode: '404', error: 'not_found' });
 });
 
+test('conditional downloads: a copy still current is answered 304, without its bytes (If-None-Match, If-Modified-Since)', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project, { public: true });
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('logo.svg', bytes('<svg/>'), { contentType: 'image/svg+xml', cacheControl: '600' })).error);
+  const first = await get(project, `/object/${bucket}/logo.svg`);
+  const { etag, 'last-modified': lastModified } = first.headers as Record<string, string>;
+  t.truthy(etag);
+
+  const notModified = async (path: string, headers: Record<string, string>, method = 'GET') => {
+    const answer = await get(project, path, headers, method);
+    t.is(answer.status, 304, JSON.stringify(headers));
+    t.is(answer.body.length, 0);
+    t.like(answer.headers, { etag, 'cache-control': 'max-age=600', 'last-modified': lastModified });
+    t.is(answer.headers['content-type'], undefined);
+  };
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': etag });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': `"other", W/${etag}` });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': '*' });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': etag, range: 'bytes=0-1' });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-modified-since': lastModified });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': etag }, 'HEAD');
+  // Browsers revalidate public URLs so, without a key.
+  await notModified(`/object/public/${bucket}/logo.svg`, { 'if-none-match': etag, apikey: '' });
+
+  const sent = async (headers: Record<string, string>) => {
+    const answer = await get(project, `/object/${bucket}/logo.svg`, headers);
+    t.is(answer.status, 200, JSON.stringify(headers));
+    t.is(answer.body.toString(), '<svg/>');
+  };
+  await sent({ 'if-none-match': '"some other version"' });
+  await sent({ 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() });
+  // If-None-Match decides when both are sent; a date that is no date is no condition.
+  await sent({ 'if-none-match': '"some other version"', 'if-modified-since': lastModified });
+  await sent({ 'if-modified-since': 'yesterday' });
+
+  // A new version is a new ETag: the old copy is stale.
+  t.falsy((await files.update('logo.svg', bytes('<svg></svg>'), { contentType: 'image/svg+xml' })).error);
+  const stale = await get(project, `/object/${bucket}/logo.svg`, { 'if-none-match': etag });
+  t.is(stale.status, 200);
+  t.is(stale.body.toString(), '<svg></svg>');
+  t.not(stale.headers.etag, etag);
+});
+
 test('downloads no policy can refuse ask S3 early and send only the bytes their row names; RLS-decided ones never ask early', async (t) => {
   if (!s3Proxy) return t.pass('S3 is on https here: Canopy’s connections to it are not seen');
   const project = await sharedProject();

@@ -4,7 +4,7 @@
  * so RLS on objects decides; bytes are found by the row's id.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { S3ObjectReader } from '../../../storage/object-reader.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
@@ -46,6 +46,10 @@ function objectParams(request: FastifyRequest) {
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
 }
 
+/** A GET that, whatever the row says, is answered with the whole object if it is there: no range, no condition. */
+const wantsAllBytes = ({ method, headers }: FastifyRequest) =>
+  method === 'GET' && headers.range === undefined && headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined;
+
 /**
  * A download: the object's row, as the caller (or as the service role, where the route has checked the caller's right
  * already), then its bytes. Where no policy can refuse the row, S3 is asked for the bytes meanwhile (early-reads.ts).
@@ -59,8 +63,7 @@ export async function download(
   as: 'caller' | 'service' = 'caller',
 ) {
   const unrefusable = as === 'service' || context.caller.role === 'service_role';
-  const early =
-    unrefusable && request.method === 'GET' && request.headers.range === undefined ? earlyReads.start(context, bucket, name) : undefined;
+  const early = unrefusable && wantsAllBytes(request) ? earlyReads.start(context, bucket, name) : undefined;
   try {
     const row = await findObject(context, bucket, name, as);
     earlyReads.remember(context.ref, row);
@@ -209,6 +212,12 @@ async function sendObject(
     const filename = download || row.name.split('/').pop()!;
     reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
   }
+  if (isNotModified(request.headers, row)) {
+    // The client's copy is current: no bytes, and of the representation's headers only the validators and caching.
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-disposition');
+    return reply.status(304).send();
+  }
   const range = parseRange(request.headers.range, size);
   if (range === 'unsatisfiable') {
     return reply.status(416).header('content-range', `bytes */${size}`).send();
@@ -223,6 +232,24 @@ async function sendObject(
   if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
   return readBytes(context, reader, objectKey(row.id), range ?? { start: 0, end: size - 1, whole: true }, reply, early);
 }
+
+/**
+ * Whether a conditional GET or HEAD finds the client's copy current (RFC 9110, 13.2.2): If-None-Match, by weak
+ * comparison with the row's ETag (or `*`); without it, If-Modified-Since against the row's last change, to the second
+ * as Last-Modified says it. Either is checked before any Range.
+ */
+function isNotModified(headers: IncomingHttpHeaders, row: ObjectRow): boolean {
+  const tags = headers['if-none-match'];
+  if (tags !== undefined) {
+    const etag = row.metadata.eTag && opaqueTag(row.metadata.eTag);
+    return tags.trim() === '*' || (!!etag && tags.split(',').some((tag) => opaqueTag(tag) === etag));
+  }
+  const since = Date.parse(headers['if-modified-since'] ?? '');
+  return !Number.isNaN(since) && Math.floor(new Date(row.updated_at).getTime() / 1000) * 1000 <= since;
+}
+
+/** An entity tag without its weakness and quotes: `W/"x"` and `"x"` compare equal, as weak comparison wants. */
+const opaqueTag = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges are answered whole. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
