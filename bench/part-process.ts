@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startLocalS3 } from '../server/src/local/s3.ts';
+import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
 import type { MemorySamples, Parts, Question } from './parts.ts';
 import { sleep, startBenchPlatform } from './support.ts';
 
@@ -16,6 +17,8 @@ const send = (message: object, then = () => {}) => {
 
 async function start(): Promise<{ ready: Parts[keyof Parts]['ready']; stop(): Promise<void> }> {
   if (kind === 's3') {
+    // As `npm start` runs this server, in a process whose GC triggers boot has set.
+    startFullCollectionsByOldGenerationGrowth();
     const { dir } = JSON.parse(optionsJson) as Parts['s3']['options'];
     const server = await startLocalS3(dir, 0);
     return { ready: { s3: server.settings }, stop: server.stop };

@@ -30,6 +30,7 @@ import type * as Minio from 'minio';
 import pg from 'pg';
 import type { S3Settings } from '../server/src/config.ts';
 import { storageS3Client } from '../server/src/projects/storage/routes.ts';
+import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
 import { projectBucket } from '../server/src/storage/s3.ts';
 import { type MemorySamples, PartProcess } from './parts.ts';
 import type { Api } from './support.ts';
@@ -548,6 +549,9 @@ async function run(postgresVersion: string): Promise<string> {
 
 async function main(): Promise<void> {
   bench = await import('./support.ts');
+  // The clients too: each 1 MB they receive is new Buffers, and with V8's default triggers that garbage started a
+  // full GC here every ~14 downloads (~20 ms of wall time each), which fell on either client at random.
+  startFullCollectionsByOldGenerationGrowth();
   const dataDir = path.resolve(process.env.CANOPY_DATA_DIR ?? '.canopy/bench-storage');
   const canopyDir = path.join(dataDir, 'canopy');
   // A Postgres left by a killed run is stopped first (in canopyDir), then all is wiped.
