@@ -757,6 +757,17 @@ test('downloads: whole or a range, with the row’s headers and none of S3’s; 
   t.like(JSON.parse(gone.body.toString()), { statusCode: '404', error: 'not_found' });
 });
 
+/** GET requests Canopy sent to S3 for an object's bytes (seen by the proxy in front of S3). */
+function s3GetsOf(project: ActiveProject, id: string) {
+  const start = `GET /${projectBucket(project.ref)}/objects/${id}?`;
+  return s3Connections.flatMap((connection) => connection.requests).filter((line) => line.startsWith(start)).length;
+}
+
+async function objectId(project: ActiveProject, bucket: string, name: string): Promise<string> {
+  const rows = await asDba(project, `select id::text from "p_${project.ref}_storage".objects where bucket_id = $1 and name = $2`, [bucket, name]);
+  return rows[0].id;
+}
+
 test('conditional downloads: a copy still current is answered 304, without its bytes (If-None-Match, If-Modified-Since)', async (t) => {
   const project = await sharedProject();
   const bucket = await newBucket(project, { public: true });
@@ -765,6 +776,8 @@ test('conditional downloads: a copy still current is answered 304, without its b
   const first = await get(project, `/object/${bucket}/logo.svg`);
   const { etag, 'last-modified': lastModified } = first.headers as Record<string, string>;
   t.truthy(etag);
+  const id = await objectId(project, bucket, 'logo.svg');
+  const s3Gets = s3GetsOf(project, id);
 
   const notModified = async (path: string, headers: Record<string, string>, method = 'GET') => {
     const answer = await get(project, path, headers, method);
@@ -778,9 +791,14 @@ test('conditional downloads: a copy still current is answered 304, without its b
   await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': '*' });
   await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': etag, range: 'bytes=0-1' });
   await notModified(`/object/${bucket}/logo.svg`, { 'if-modified-since': lastModified });
+  // The two obsolete forms of an HTTP-date are read too (asctime's has no zone: GMT).
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-modified-since': 'Sunday, 06-Nov-33 08:49:37 GMT' });
+  await notModified(`/object/${bucket}/logo.svg`, { 'if-modified-since': 'Sun Nov  6 08:49:37 2095' });
   await notModified(`/object/${bucket}/logo.svg`, { 'if-none-match': etag }, 'HEAD');
   // Browsers revalidate public URLs so, without a key.
   await notModified(`/object/public/${bucket}/logo.svg`, { 'if-none-match': etag, apikey: '' });
+  // A conditional GET does not ask S3 for bytes it may not send (nor early, with the service role's key).
+  if (s3Proxy) t.is(s3GetsOf(project, id), s3Gets);
 
   const sent = async (headers: Record<string, string>) => {
     const answer = await get(project, `/object/${bucket}/logo.svg`, headers);
@@ -789,9 +807,12 @@ test('conditional downloads: a copy still current is answered 304, without its b
   };
   await sent({ 'if-none-match': '"some other version"' });
   await sent({ 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() });
-  // If-None-Match decides when both are sent; a date that is no date is no condition.
+  // If-None-Match decides when both are sent.
   await sent({ 'if-none-match': '"some other version"', 'if-modified-since': lastModified });
-  await sent({ 'if-modified-since': 'yesterday' });
+  // What is no HTTP-date is no condition, however far ahead JavaScript would read it.
+  for (const notADate of ['yesterday', '2099', '12/31/2099', '2099-01-01', 'x 2099', 'Thu, 01 Jan 2099 00:00:00', 'Thu, 01 Jan 2099 00:00:00 +0000']) {
+    await sent({ 'if-modified-since': notADate });
+  }
 
   // A new version is a new ETag: the old copy is stale.
   t.falsy((await files.update('logo.svg', bytes('<svg></svg>'), { contentType: 'image/svg+xml' })).error);
@@ -799,6 +820,51 @@ test('conditional downloads: a copy still current is answered 304, without its b
   t.is(stale.status, 200);
   t.is(stale.body.toString(), '<svg></svg>');
   t.not(stale.headers.etag, etag);
+});
+
+test('If-Range: a range is sent only from the version the client holds part of; another version is sent whole', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('v.txt', bytes('0123456789'))).error);
+  const { etag, 'last-modified': lastModified } = (await get(project, `/object/${bucket}/v.txt`)).headers as Record<string, string>;
+
+  const ranged = async (ifRange: string, status: number, body: string) => {
+    const answer = await get(project, `/object/${bucket}/v.txt`, { range: 'bytes=2-4', 'if-range': ifRange });
+    t.is(answer.status, status, ifRange);
+    t.is(answer.body.toString(), body, ifRange);
+  };
+  await ranged(etag, 206, '234');
+  await ranged(lastModified, 206, '234');
+  // A weak tag never matches (the comparison is strong); another tag or date, or no validator at all, is another version.
+  await ranged(`W/${etag}`, 200, '0123456789');
+  await ranged('"an older version"', 200, '0123456789');
+  await ranged(new Date(Date.parse(lastModified) - 1000).toUTCString(), 200, '0123456789');
+  await ranged('soon', 200, '0123456789');
+});
+
+test("an object's row holding values that are no valid headers (its DBA can write any) is still served, without them", async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('odd.txt', bytes('still here'), { contentType: 'text/plain' })).error);
+  await asDba(
+    project,
+    `update "p_${project.ref}_storage".objects
+        set mime_type = E'text/plain\nx-injected: 1',
+            metadata = metadata || jsonb_build_object('cacheControl', E'max-age=1\r\nx-injected: 1', 'eTag', E'"a\nb"')
+      where bucket_id = $1 and name = 'odd.txt'`,
+    [bucket],
+  );
+  for (const method of ['GET', 'HEAD']) {
+    const answer = await get(project, `/object/${bucket}/odd.txt`, {}, method);
+    t.is(answer.status, 200, method);
+    t.is(answer.body.toString(), method === 'GET' ? 'still here' : '', method);
+    t.is(answer.headers['content-type'], 'application/octet-stream', method);
+    t.is(answer.headers['cache-control'], undefined, method);
+    t.is(answer.headers.etag, undefined, method);
+    t.is(answer.headers['x-injected'], undefined, method);
+  }
 });
 
 test('downloads no policy can refuse ask S3 early and send only the bytes their row names; RLS-decided ones never ask early', async (t) => {
@@ -809,18 +875,15 @@ test('downloads no policy can refuse ask S3 early and send only the bytes their 
   const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
   t.falsy((await files.upload('first.txt', bytes('first'))).error);
   t.falsy((await files.upload('second.txt', bytes('second'))).error);
-  const idOf = async (name: string) =>
-    (await asDba(project, `select id::text from ${schema}.objects where bucket_id = $1 and name = $2`, [bucket, name]))[0].id as string;
-  const s3Gets = (id: string) =>
-    s3Connections.flatMap((connection) => connection.requests).filter((line) => line.startsWith(`GET /${projectBucket(project.ref)}/objects/${id}?`))
-      .length;
-  const [first, second] = [await idOf('first.txt'), await idOf('second.txt')];
+  const s3Gets = (id: string) => s3GetsOf(project, id);
+  const [first, second] = [await objectId(project, bucket, 'first.txt'), await objectId(project, bucket, 'second.txt')];
 
-  // The service role's download of a name this server wrote: S3 is asked once, while the row is read.
+  // The service role's download of a name this server wrote: S3 is asked once.
   t.is((await get(project, `/object/${bucket}/first.txt`)).body.toString(), 'first');
   t.is(s3Gets(first), 1);
 
-  // The name changes hands behind this server's back (SQL): the bytes it asks for early are dropped, the row's sent.
+  // The name changes hands behind this server's back (SQL): the bytes it asks for early are dropped, with the
+  // connection that was bringing them, and the row's are sent.
   const renameBehindCanopy = async (name: string) => {
     await asDba(project, `delete from ${schema}.objects where bucket_id = $1 and name = 'first.txt'`, [bucket]);
     await asDba(project, `update ${schema}.objects set name = 'first.txt' where bucket_id = $1 and name = $2`, [bucket, name]);
@@ -829,6 +892,8 @@ test('downloads no policy can refuse ask S3 early and send only the bytes their 
   t.is((await get(project, `/object/${bucket}/first.txt`)).body.toString(), 'second');
   await waitFor('the early request for the old bytes', async () => s3Gets(first) === 2);
   t.is(s3Gets(second), 1);
+  const carrier = s3Connections.filter((connection) => connection.requests.some((line) => line.includes(`/objects/${first}?`))).at(-1)!;
+  await waitFor('the connection with the dropped bytes to close', async () => carrier.closed);
 
   // A signed URL's token is checked first: its download asks early too.
   const signed = (await files.createSignedUrl('first.txt', 60)).data!.signedUrl;
@@ -838,11 +903,17 @@ test('downloads no policy can refuse ask S3 early and send only the bytes their 
   await waitFor('the early request for the old bytes', async () => s3Gets(second) === 2);
 
   // Callers whose right RLS decides never make this server ask S3 for bytes they may not read.
-  const third = await idOf('first.txt');
+  const third = await objectId(project, bucket, 'first.txt');
   const user = await signedUp(project);
   t.is(((await user.client.storage.from(bucket).download('first.txt')).error as any)?.status, 404);
   t.is(((await supabase(project).storage.from(bucket).download('first.txt')).error as any)?.status, 404);
   t.is(s3Gets(third), 1);
+
+  // A name found missing is forgotten: it is not asked for again.
+  await asDba(project, `delete from ${schema}.objects where bucket_id = $1 and name = 'first.txt'`, [bucket]);
+  for (let i = 0; i < 3; i++) t.is((await get(project, `/object/${bucket}/first.txt`)).status, 404);
+  await waitFor('the one early request for the deleted name', async () => s3Gets(third) === 2);
+  t.is(s3Gets(third), 2);
 });
 
 test('an aborted download closes the connection to S3 that carried it; the next downloads are whole', async (t) => {

@@ -1,10 +1,10 @@
 /**
  * Downloads that no policy can refuse ask S3 for the bytes while the object's row is read, not after it. These are
  * the downloads whose row is read as the service role: the service_role key's, and signed URLs' (whose token is
- * checked first). The bytes asked for are those of the id this server last served under that name. The row then
- * decides. If it has that id, S3's answer, already on its way, is sent. If not, or if S3 failed, the guess is dropped
- * and the bytes are read after the row as usual. An id's bytes never change (an overwrite is a new id), so bytes
- * sent this way are always the row's own.
+ * checked first). The bytes asked for are those of the id this server last wrote or served under that name. The row
+ * then decides. If it has that id, S3's answer, already on its way, is the download's (an error from S3 included). If
+ * not, the guess is dropped and the bytes are read after the row as usual. An id's bytes never change (an overwrite is
+ * a new id), so bytes sent this way are always the row's own. A name whose row could not be read is forgotten.
  *
  * Callers whose right to read is decided by RLS on the row never start one: they must not be able to make this
  * server fetch bytes they may not read.
@@ -16,7 +16,7 @@ import type { ObjectBody, S3ObjectReader } from '../../storage/object-reader.ts'
 import { objectKey, type StorageContext } from './context.ts';
 import { openBytes } from './routes/s3-bytes.ts';
 
-/** Names remembered, for all projects: ~100 bytes each, 4 MiB at most with the longest names. */
+/** Names remembered, for all projects: ~100 bytes each, ~5 MB at most with the longest names. */
 const MAX_REMEMBERED = 4096;
 
 /** S3's answer for one object's bytes, asked for before its row was read. */
@@ -24,18 +24,18 @@ export class EarlyRead {
   private taken = false;
 
   constructor(
-    readonly key: string,
+    private readonly key: string,
     private readonly body: Promise<ObjectBody>,
   ) {
     // Failures are seen by take(), or by nobody.
     body.catch(() => {});
   }
 
-  /** S3's answer, if this read is of `key` and S3 gave one: the caller then owns it. */
-  take(key: string): Promise<ObjectBody | undefined> {
-    if (this.taken || key !== this.key) return Promise.resolve(undefined);
+  /** S3's answer (or its error), if this read is of `key`: the caller then owns it. */
+  take(key: string): Promise<ObjectBody> | undefined {
+    if (this.taken || key !== this.key) return undefined;
     this.taken = true;
-    return this.body.catch(() => undefined);
+    return this.body;
   }
 
   /** Drops S3's answer, unless it was taken. */
@@ -52,6 +52,10 @@ export class EarlyReads {
 
   constructor(private readonly reader: S3ObjectReader) {}
 
+  forget(ref: string, bucket: string, name: string): void {
+    this.ids.delete(nameKey(ref, bucket, name));
+  }
+
   remember(ref: string, row: { bucket_id: string; name: string; id: string }): void {
     const name = nameKey(ref, row.bucket_id, row.name);
     this.ids.delete(name);
@@ -60,7 +64,7 @@ export class EarlyReads {
   }
 
   /** Asks S3 for the whole of the bytes last served as `name`, if any were. */
-  start(context: StorageContext, bucket: string, name: string): EarlyRead | undefined {
+  start(context: Pick<StorageContext, 'ref' | 's3' | 's3Bucket'>, bucket: string, name: string): EarlyRead | undefined {
     const id = this.ids.get(nameKey(context.ref, bucket, name));
     if (!id) return undefined;
     const key = objectKey(id);

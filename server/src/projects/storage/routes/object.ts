@@ -1,12 +1,14 @@
 /**
  * Reading and managing objects, as storage-js's StorageFileApi calls it: download (with the caller's key, or public
- * with none), info, exists (HEAD), remove, move, copy (listing is in list.ts). Every statement runs as the caller,
- * so RLS on objects decides; bytes are found by the row's id.
+ * with none), info, exists (HEAD), remove, move, copy (listing is in list.ts). Statements run as the caller, so RLS on
+ * objects decides (signed URLs, whose token decided already, read as the service role); bytes are found by the row's
+ * id.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { type OutgoingHttpHeaders, validateHeaderValue } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { S3ObjectReader } from '../../../storage/object-reader.ts';
+import { isNotModified, requestedRange } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import type { EarlyRead } from '../early-reads.ts';
 import { invalidInput, objectNotFound, StorageError } from '../errors.ts';
@@ -46,7 +48,8 @@ function objectParams(request: FastifyRequest) {
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
 }
 
-/** A GET that, whatever the row says, is answered with the whole object if it is there: no range, no condition. */
+/** A GET answered with the whole object whatever its row says, if it is there: no Range and no condition to weigh
+ * against the row (conditional.ts). */
 const wantsAllBytes = ({ method, headers }: FastifyRequest) =>
   method === 'GET' && headers.range === undefined && headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined;
 
@@ -65,8 +68,11 @@ export async function download(
   const unrefusable = as === 'service' || context.caller.role === 'service_role';
   const early = unrefusable && wantsAllBytes(request) ? earlyReads.start(context, bucket, name) : undefined;
   try {
-    const row = await findObject(context, bucket, name, as);
-    earlyReads.remember(context.ref, row);
+    const row = await findObject(context, bucket, name, as).catch((error) => {
+      if (unrefusable) earlyReads.forget(context.ref, bucket, name);
+      throw error;
+    });
+    if (unrefusable) earlyReads.remember(context.ref, row);
     return await sendObject(context, reader, request, reply, row, early);
   } finally {
     early?.release();
@@ -187,8 +193,9 @@ export function fileObject(row: ObjectRow) {
 }
 
 /**
- * The object's bytes, whole or a single range, with the row's headers (S3's own never reach the caller). Nothing is
- * sent until S3 has answered: bytes missing from S3 are a 404 like a missing row.
+ * The object's bytes, whole or a single range, with the row's headers (S3's own never reach the caller); or a 304 if
+ * the client's copy is current. Bytes are sent only once S3 has answered: bytes missing from S3 are a 404 like a
+ * missing row.
  */
 async function sendObject(
   context: StorageContext,
@@ -199,26 +206,28 @@ async function sendObject(
   early?: EarlyRead,
 ) {
   const size = Number(row.size);
-  reply.header('content-type', row.mime_type ?? 'application/octet-stream');
+  // The validators and caching, which a 304 carries too (Last-Modified is to the second).
+  const version = {
+    etag: validHeader(reply, 'etag', row.metadata.eTag),
+    lastModified: new Date(Math.floor(new Date(row.updated_at).getTime() / 1000) * 1000),
+  };
+  if (version.etag) reply.header('etag', version.etag);
+  const cacheControl = validHeader(reply, 'cache-control', row.metadata.cacheControl);
+  if (cacheControl) reply.header('cache-control', cacheControl);
+  reply.header('last-modified', version.lastModified.toUTCString());
+  if (isNotModified(request.headers, version)) return reply.status(304).send();
+
+  reply.header('content-type', validHeader(reply, 'content-type', row.mime_type) ?? 'application/octet-stream');
   // Uploaded HTML or SVG is served on the console's origin: sandboxed, it runs no script and has no origin's rights.
   reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
   reply.header('x-content-type-options', 'nosniff');
   reply.header('accept-ranges', 'bytes');
-  if (row.metadata.eTag) reply.header('etag', row.metadata.eTag);
-  if (row.metadata.cacheControl) reply.header('cache-control', row.metadata.cacheControl);
-  reply.header('last-modified', new Date(row.updated_at).toUTCString());
-  const download = (request.query as { download?: string }).download;
-  if (download !== undefined) {
-    const filename = download || row.name.split('/').pop()!;
+  const attachmentName = (request.query as { download?: string }).download;
+  if (attachmentName !== undefined) {
+    const filename = attachmentName || row.name.split('/').pop()!;
     reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
   }
-  if (isNotModified(request.headers, row)) {
-    // The client's copy is current: no bytes, and of the representation's headers only the validators and caching.
-    reply.removeHeader('content-type');
-    reply.removeHeader('content-disposition');
-    return reply.status(304).send();
-  }
-  const range = parseRange(request.headers.range, size);
+  const range = requestedRange(request.headers, version, size);
   if (range === 'unsatisfiable') {
     return reply.status(416).header('content-range', `bytes */${size}`).send();
   }
@@ -234,36 +243,16 @@ async function sendObject(
 }
 
 /**
- * Whether a conditional GET or HEAD finds the client's copy current (RFC 9110, 13.2.2): If-None-Match, by weak
- * comparison with the row's ETag (or `*`); without it, If-Modified-Since against the row's last change, to the second
- * as Last-Modified says it. Either is checked before any Range.
+ * A header value from the row, if it is a valid one: the project's DBA can write anything into the row, and a value
+ * Node refuses would fail the response after its body was taken from S3. Left out (with a warning) otherwise.
  */
-function isNotModified(headers: IncomingHttpHeaders, row: ObjectRow): boolean {
-  const tags = headers['if-none-match'];
-  if (tags !== undefined) {
-    const etag = row.metadata.eTag && opaqueTag(row.metadata.eTag);
-    return tags.trim() === '*' || (!!etag && tags.split(',').some((tag) => opaqueTag(tag) === etag));
+function validHeader(reply: FastifyReply, name: string, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  try {
+    validateHeaderValue(name, value);
+    return value;
+  } catch {
+    reply.log.warn({ header: name }, "an object's row holds a value that is no valid header: left out");
+    return undefined;
   }
-  const since = Date.parse(headers['if-modified-since'] ?? '');
-  return !Number.isNaN(since) && Math.floor(new Date(row.updated_at).getTime() / 1000) * 1000 <= since;
-}
-
-/** An entity tag without its weakness and quotes: `W/"x"` and `"x"` compare equal, as weak comparison wants. */
-const opaqueTag = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-
-/** `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges are answered whole. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  let start: number;
-  let end: number;
-  if (match[1] === '') {
-    start = Math.max(0, size - Number(match[2]));
-    end = size - 1;
-  } else {
-    start = Number(match[1]);
-    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  }
-  if (start > end || start >= size) return 'unsatisfiable';
-  return { start, end };
 }

@@ -80,8 +80,8 @@ export async function openBytes(
  * Sends bytes `start`…`end` of `key` as the reply, whose status and headers are set (`whole`: the object, asked
  * without a Range). S3's answer is awaited first, so that bytes missing from S3 are a 404 and a length other than the
  * row's an error, before anything is sent; then the body is written straight to the response. If the client goes
- * away, the connection to S3 is dropped. An `early` read of the whole object (early-reads.ts) is used if it is of
- * `key` and S3 answered it.
+ * away, the connection to S3 is dropped. An `early` read of the whole object (early-reads.ts) is S3's answer if it is
+ * of `key`.
  */
 export async function readBytes(
   context: Pick<StorageContext, 's3' | 's3Bucket'>,
@@ -92,15 +92,13 @@ export async function readBytes(
   early?: EarlyRead,
 ): Promise<FastifyReply> {
   const length = range.end - range.start + 1;
-  let body = range.whole ? await early?.take(key) : undefined;
-  if (!body) {
-    try {
-      body = await openBytes(context, reader, key, range.whole ? undefined : range);
-    } catch (error) {
-      if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
-      if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
-      throw error;
-    }
+  let body: ObjectBody;
+  try {
+    body = await ((range.whole ? early?.take(key) : undefined) ?? openBytes(context, reader, key, range.whole ? undefined : range));
+  } catch (error) {
+    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
+    if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
+    throw error;
   }
   if (body.status !== (range.whole ? 200 : 206) || body.length !== length) {
     body.destroy();
@@ -109,7 +107,14 @@ export async function readBytes(
   // Written here, not by Fastify: the body goes to the response buffer by buffer (if the client is gone already,
   // pipe drops the connection to S3 at once).
   reply.hijack();
-  reply.raw.writeHead(reply.statusCode, { ...reply.getHeaders(), 'content-length': length } as http.OutgoingHttpHeaders);
+  try {
+    reply.raw.writeHead(reply.statusCode, { ...reply.getHeaders(), 'content-length': length } as http.OutgoingHttpHeaders);
+  } catch (error) {
+    // Not one byte of it will be sent: S3's connection goes, and the client's (the reply is ours, hijacked).
+    body.destroy();
+    reply.raw.destroy();
+    throw error;
+  }
   body.pipe(reply.raw);
   return reply;
 }
