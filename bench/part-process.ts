@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { startLocalS3 } from '../server/src/local/s3.ts';
 import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
 import type { MemorySamples, Parts, Question } from './parts.ts';
-import { sleep, startBenchPlatform } from './support.ts';
+import { startBenchPlatform } from './platform.ts';
+import { sleep } from './support.ts';
 
 const [kind, optionsJson] = process.argv.slice(2) as [keyof Parts, string];
 /** Sends if the parent still listens; `then` runs once the message is out (or could not be). */

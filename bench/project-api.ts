@@ -33,7 +33,8 @@ import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import type {} from 'postgraphile/grafserv/fastify/v5';
 import WebSocket from 'ws';
-import type { Api, BenchPlatform } from './support.ts';
+import type { BenchPlatform } from './platform.ts';
+import type { Api } from './support.ts';
 
 /* ------------------------------------------------------------------ settings and aims */
 
@@ -773,7 +774,8 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.CANOPY_DATA_DIR ?? '.canopy/bench-api');
   await bench.freshDataDir(dataDir);
   console.log(`Starting Canopy on durable (fsync on) embedded Postgres and a local S3 server in ${dataDir} …`);
-  const platform = await bench.startBenchPlatform(dataDir, { CANOPY_API_CACHE_MB: String(CACHE_MB) });
+  const { startBenchPlatform } = await import('./platform.ts');
+  const platform = await startBenchPlatform(dataDir, { CANOPY_API_CACHE_MB: String(CACHE_MB) });
   try {
     console.log(await bench.within(300_000, 'The benchmark', run(platform)));
   } finally {

@@ -20,9 +20,9 @@ import { organizationNames, projectNames } from '../worker/src/tenants/names.ts'
 import { projectPlaceholders } from '../worker/src/tenants/projects.ts';
 import { scramVerifier } from '../worker/src/tenants/scram.ts';
 import { fillPlaceholders } from '../worker/src/tenants/tenant-sql.ts';
+import { type BenchPlatform, startBenchPlatform } from './platform.ts';
 import {
   Api,
-  type BenchPlatform,
   freshDataDir,
   mean,
   kib,
@@ -30,7 +30,6 @@ import {
   ms,
   percentile,
   sleep,
-  startBenchPlatform,
   within,
   runBenchmark,
 } from './support.ts';

@@ -2,9 +2,10 @@
  * `tsx bench/storage.ts`: a project's Storage API (`/p/<ref>/storage/v1`), as storage-js would call it with the
  * service_role key, beside the `minio` client talking to the same S3 server directly, in the same run.
  *
- * Three processes, on loopback, as in production (bench/parts.ts): this one holds only the clients; Canopy (server
- * and worker, with its embedded Postgres, durable) runs in a second; the local S3 server in a third, as MinIO would,
- * and Canopy is pointed at it with CANOPY_S3_*. Measured:
+ * Three processes, on loopback, as in production (bench/parts.ts): this one holds only the clients, and loads nothing
+ * of Canopy's but what they need (its heap, ~19 MB, is marked by every full GC its downloads' Buffers set off); Canopy
+ * (server and worker, with its embedded Postgres, durable) runs in a second; the local S3 server in a third, as MinIO
+ * would, and Canopy is pointed at it with CANOPY_S3_*. Measured:
  *
  * 1. Throughput: upload (POST /object/<bucket>/<name>, raw body, content-type, content-length, x-upsert: true) and
  *    download (GET /object/<bucket>/<name>) of 1 MB objects one at a time and 8 at a time, and of a 100 MB object a
@@ -29,9 +30,8 @@ import { Readable } from 'node:stream';
 import type * as Minio from 'minio';
 import pg from 'pg';
 import type { S3Settings } from '../server/src/config.ts';
-import { storageS3Client } from '../server/src/projects/storage/routes.ts';
 import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
-import { projectBucket } from '../server/src/storage/s3.ts';
+import { projectBucket, storageS3Client } from '../server/src/storage/s3.ts';
 import { type MemorySamples, PartProcess } from './parts.ts';
 import type { Api } from './support.ts';
 

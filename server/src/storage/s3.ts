@@ -16,6 +16,14 @@ export function createS3Client(settings: S3Settings, { partSize }: { partSize?: 
   });
 }
 
+/** The platform's own limit on one object (S3 takes up to 5 GiB in one PUT). */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+/** The S3 client for objects' bytes (project storage): one PUT per object, never multipart. */
+export function storageS3Client(settings: S3Settings): Minio.Client {
+  return createS3Client(settings, { partSize: MAX_OBJECT_BYTES });
+}
+
 /** A project's bucket: named from its ref, never from anything a user chose. */
 export function projectBucket(ref: string): string {
   return `canopy-${ref}`;

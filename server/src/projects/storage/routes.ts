@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type * as Minio from 'minio';
 import { S3ObjectReader } from '../../storage/object-reader.ts';
-import { createS3Client } from '../../storage/s3.ts';
+import { storageS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
 import { EarlyReads } from './early-reads.ts';
 import { StorageError, sendStorageError } from './errors.ts';
@@ -16,7 +16,7 @@ import { bucketRoutes } from './routes/bucket.ts';
 import { listRoutes } from './routes/list.ts';
 import { objectRoutes } from './routes/object.ts';
 import { signRoutes } from './routes/sign.ts';
-import { MAX_OBJECT_BYTES, uploadRoutes } from './routes/upload.ts';
+import { uploadRoutes } from './routes/upload.ts';
 
 export interface StorageDependencies {
   s3: Minio.Client;
@@ -27,11 +27,6 @@ export interface StorageDependencies {
 
 /** JSON requests are small; uploads stream and have their own limit. */
 const BODY_LIMIT = 262_144;
-
-/** The S3 client for object bytes: one PUT per object, never multipart. */
-export function storageS3Client(settings: S3Settings): Minio.Client {
-  return createS3Client(settings, { partSize: MAX_OBJECT_BYTES });
-}
 
 export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Settings }): Promise<void> {
   app.setErrorHandler(sendStorageError);

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { type Literal, literalFor } from '../../../db/transactions.ts';
+import { MAX_OBJECT_BYTES } from '../../../storage/s3.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import type { EarlyReads } from '../early-reads.ts';
 import { bucketNotFound, StorageError, tooLarge } from '../errors.ts';
@@ -20,9 +21,6 @@ import type { StorageDependencies } from '../routes.ts';
 import { BUCKET_COLUMNS, type BucketRow } from './bucket.ts';
 import { putBytes, removeBytes } from './s3-bytes.ts';
 import { verifyUploadToken } from './sign.ts';
-
-/** The platform's own limit on one object (S3 takes up to 5 GiB in one PUT). */
-export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 
 class RollBack extends Error {}
 
