@@ -47,7 +47,7 @@ export class EarlyRead {
 }
 
 export class EarlyReads {
-  /** The id last served for each project's bucket and name, least recently served first. */
+  /** The id last written or served for each project's bucket and name, least recent first. */
   private readonly ids = new Map<string, string>();
 
   constructor(private readonly reader: S3ObjectReader) {}
@@ -63,7 +63,7 @@ export class EarlyReads {
     if (this.ids.size > MAX_REMEMBERED) this.ids.delete(this.ids.keys().next().value!);
   }
 
-  /** Asks S3 for the whole of the bytes last served as `name`, if any were. */
+  /** Asks S3 for the whole of the bytes last written or served as `name`, if any were. */
   start(context: Pick<StorageContext, 'ref' | 's3' | 's3Bucket'>, bucket: string, name: string): EarlyRead | undefined {
     const id = this.ids.get(nameKey(context.ref, bucket, name));
     if (!id) return undefined;

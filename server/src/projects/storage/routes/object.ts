@@ -48,8 +48,10 @@ function objectParams(request: FastifyRequest) {
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
 }
 
-/** A GET answered with the whole object whatever its row says, if it is there: no Range and no condition to weigh
- * against the row (conditional.ts). */
+/**
+ * A GET answered with the whole object whatever its row says, if it is there: no Range and no condition to weigh
+ * against the row (conditional.ts).
+ */
 const wantsAllBytes = ({ method, headers }: FastifyRequest) =>
   method === 'GET' && headers.range === undefined && headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined;
 
