@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isAlive } from '../server/src/local/postgres.ts';
+import { isAlive } from '../server/src/local/processes.ts';
 import type { BenchPlatform } from './platform.ts';
 
 /** Fails with `what` if `promise` has not settled after `ms`; the work itself is not cancelled. */

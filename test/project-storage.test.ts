@@ -19,6 +19,7 @@ import test, { type ExecutionContext } from 'ava';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { type ObjectReaderOptions, S3ObjectReader, S3ReadError, UnframedResponse } from '../server/src/storage/object-reader.ts';
+import { openBytes } from '../server/src/projects/storage/routes/s3-bytes.ts';
 import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
 import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
@@ -806,11 +807,18 @@ test('conditional downloads: a copy still current is answered 304, without its b
     t.is(answer.body.toString(), '<svg/>');
   };
   await sent({ 'if-none-match': '"some other version"' });
+  // An entity tag may hold commas; a tag must be quoted.
+  const opaque = etag.replace(/^W\//, '').replaceAll('"', '');
+  await sent({ 'if-none-match': `"x,${opaque},y"` });
+  await sent({ 'if-none-match': opaque });
   await sent({ 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() });
   // If-None-Match decides when both are sent.
   await sent({ 'if-none-match': '"some other version"', 'if-modified-since': lastModified });
   // What is no HTTP-date is no condition, however far ahead JavaScript would read it.
-  for (const notADate of ['yesterday', '2099', '12/31/2099', '2099-01-01', 'x 2099', 'Thu, 01 Jan 2099 00:00:00', 'Thu, 01 Jan 2099 00:00:00 +0000']) {
+  const notDates = ['yesterday', '2099', '12/31/2099', '2099-01-01', 'x 2099', 'Thu, 01 Jan 2099 00:00:00', 'Thu, 01 Jan 2099 00:00:00 +0000'];
+  // Nor is a day or hour that does not exist, or a weekday RFC 850 does not name; year 49 is year 49.
+  notDates.push('Thu, 31 Feb 2099 00:00:00 GMT', 'Thu, 01 Jan 2099 24:00:00 GMT', 'Satxyz, 06-Nov-33 08:49:37 GMT', 'Thu, 01 Jan 0049 00:00:00 GMT');
+  for (const notADate of notDates) {
     await sent({ 'if-modified-since': notADate });
   }
 
@@ -822,7 +830,7 @@ test('conditional downloads: a copy still current is answered 304, without its b
   t.not(stale.headers.etag, etag);
 });
 
-test('If-Range: a range is sent only from the version the client holds part of; another version is sent whole', async (t) => {
+test('If-Range: a range is sent only from the version whose ETag the client names; otherwise the whole object', async (t) => {
   const project = await sharedProject();
   const bucket = await newBucket(project);
   const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
@@ -835,12 +843,67 @@ test('If-Range: a range is sent only from the version the client holds part of; 
     t.is(answer.body.toString(), body, ifRange);
   };
   await ranged(etag, 206, '234');
-  await ranged(lastModified, 206, '234');
+  // A date is not taken: Last-Modified is to the second, and an object replaced within it keeps it.
+  await ranged(lastModified, 200, '0123456789');
   // A weak tag never matches (the comparison is strong); another tag or date, or no validator at all, is another version.
   await ranged(`W/${etag}`, 200, '0123456789');
   await ranged('"an older version"', 200, '0123456789');
   await ranged(new Date(Date.parse(lastModified) - 1000).toUTCString(), 200, '0123456789');
   await ranged('soon', 200, '0123456789');
+});
+
+test('If-Match and If-Unmodified-Since: a download of another version than the one asked for is refused with 412', async (t) => {
+  const project = await sharedProject();
+  const bucket = await newBucket(project);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  t.falsy((await files.upload('m.txt', bytes('0123456789'))).error);
+  const { etag, 'last-modified': lastModified } = (await get(project, `/object/${bucket}/m.txt`)).headers as Record<string, string>;
+  const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+
+  const answer = async (headers: Record<string, string>, status: number) => {
+    const got = await get(project, `/object/${bucket}/m.txt`, headers);
+    t.is(got.status, status, JSON.stringify(headers));
+    if (status === 200) t.is(got.body.toString(), '0123456789');
+    if (status === 412) t.like(JSON.parse(got.body.toString()), { statusCode: '412', error: 'precondition_failed' });
+  };
+  await answer({ 'if-match': etag }, 200);
+  await answer({ 'if-match': `"other", ${etag}` }, 200);
+  await answer({ 'if-match': '*' }, 200);
+  await answer({ 'if-match': '"other"' }, 412);
+  // The comparison is strong: a weak tag never matches.
+  await answer({ 'if-match': `W/${etag}` }, 412);
+  await answer({ 'if-unmodified-since': lastModified }, 200);
+  await answer({ 'if-unmodified-since': earlier }, 412);
+  // If-Match decides when both are sent; both come before a 304 or a range.
+  await answer({ 'if-match': etag, 'if-unmodified-since': earlier }, 200);
+  await answer({ 'if-match': '"other"', 'if-none-match': etag }, 412);
+  await answer({ 'if-match': '"other"', range: 'bytes=0-1' }, 412);
+});
+
+test('a reused signed S3 URL that S3 refuses (its clock ahead of ours, say) is signed again, once', async (t) => {
+  const statuses = [200, 403, 200];
+  const server = net.createServer((socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      if (!chunk.includes('\r\n\r\n')) return;
+      socket.write(statuses.shift() === 200 ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' : 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const reader = new S3ObjectReader();
+  t.teardown(() => {
+    reader.close();
+    server.close();
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const s3 = createS3Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'key', secretKey: 'secret', region: 'us-east-1' });
+  const context = { s3, s3Bucket: 'canopy-test' };
+  for (let i = 0; i < 2; i++) {
+    const body = await openBytes(context, reader, 'objects/some-id');
+    t.like(body, { status: 200, length: 2 });
+    body.destroy();
+  }
+  t.deepEqual(statuses, [], 'the second download: its reused URL refused, then a new one');
 });
 
 test("an object's row holding values that are no valid headers (its DBA can write any) is still served, without them", async (t) => {

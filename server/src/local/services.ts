@@ -12,7 +12,8 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config, S3Settings } from '../config.ts';
-import { isAlive, startEmbeddedPostgres } from './postgres.ts';
+import { startEmbeddedPostgres } from './postgres.ts';
+import { isAlive } from './processes.ts';
 import { localS3Settings, startLocalS3 } from './s3.ts';
 
 export interface DatabaseUrls {

@@ -1,10 +1,11 @@
 /**
  * Downloads that no policy can refuse ask S3 for the bytes while the object's row is read, not after it. These are
  * the downloads whose row is read as the service role: the service_role key's, and signed URLs' (whose token is
- * checked first). The bytes asked for are those of the id this server last wrote or served under that name. The row
- * then decides. If it has that id, S3's answer, already on its way, is the download's (an error from S3 included). If
- * not, the guess is dropped and the bytes are read after the row as usual. An id's bytes never change (an overwrite is
- * a new id), so bytes sent this way are always the row's own. A name whose row could not be read is forgotten.
+ * checked first). The bytes asked for are those of the id this server last wrote or served under that name, for such
+ * a caller (or a signed upload's). The row then decides. If it has that id, S3's answer, already on its way, is the
+ * download's (an error from S3 included). If not, the guess is dropped and the bytes are read after the row as
+ * usual. An id's bytes never change (an overwrite is a new id), so bytes sent this way are always the row's own. A
+ * name whose row could not be read is forgotten.
  *
  * Callers whose right to read is decided by RLS on the row never start one: they must not be able to make this
  * server fetch bytes they may not read.

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type OutgoingHttpHeaders, validateHeaderValue } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { S3ObjectReader } from '../../../storage/object-reader.ts';
-import { isNotModified, requestedRange } from '../conditional.ts';
+import { CONDITIONAL_HEADERS, isNotModified, isPreconditionFailed, requestedRange } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import type { EarlyRead } from '../early-reads.ts';
 import { invalidInput, objectNotFound, StorageError } from '../errors.ts';
@@ -48,12 +48,9 @@ function objectParams(request: FastifyRequest) {
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
 }
 
-/**
- * A GET answered with the whole object whatever its row says, if it is there: no Range and no condition to weigh
- * against the row (conditional.ts).
- */
+/** A GET answered with the whole object whatever its row says, if it is there: nothing to weigh against its version. */
 const wantsAllBytes = ({ method, headers }: FastifyRequest) =>
-  method === 'GET' && headers.range === undefined && headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined;
+  method === 'GET' && CONDITIONAL_HEADERS.every((name) => headers[name] === undefined);
 
 /**
  * A download: the object's row, as the caller (or as the service role, where the route has checked the caller's right
@@ -195,9 +192,9 @@ export function fileObject(row: ObjectRow) {
 }
 
 /**
- * The object's bytes, whole or a single range, with the row's headers (S3's own never reach the caller); or a 304 if
- * the client's copy is current. Bytes are sent only once S3 has answered: bytes missing from S3 are a 404 like a
- * missing row.
+ * The object's bytes, whole or a single range, with the row's headers (S3's own never reach the caller); or a 412 if
+ * the client's condition fails, a 304 if its copy is current. Bytes are sent only once S3 has answered: bytes missing
+ * from S3 are a 404 like a missing row.
  */
 async function sendObject(
   context: StorageContext,
@@ -217,6 +214,9 @@ async function sendObject(
   const cacheControl = validHeader(reply, 'cache-control', row.metadata.cacheControl);
   if (cacheControl) reply.header('cache-control', cacheControl);
   reply.header('last-modified', version.lastModified.toUTCString());
+  if (isPreconditionFailed(request.headers, version)) {
+    throw new StorageError(412, 'precondition_failed', 'The object is not the version asked for (If-Match, If-Unmodified-Since)');
+  }
   if (isNotModified(request.headers, version)) return reply.status(304).send();
 
   reply.header('content-type', validHeader(reply, 'content-type', row.mime_type) ?? 'application/octet-stream');

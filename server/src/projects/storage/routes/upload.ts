@@ -176,7 +176,8 @@ async function upload(context: StorageContext, earlyReads: EarlyReads, request: 
     if (request.raw.readableAborted || request.raw.errored) request.log.info({ name }, 'upload aborted by the client');
     throw error;
   }
-  earlyReads.remember(context.ref, { bucket_id: bucket.id, name, id });
+  // For the downloads that use early reads: the service role's and signed URLs' (early-reads.ts).
+  if (options.asService || context.caller.role === 'service_role') earlyReads.remember(context.ref, { bucket_id: bucket.id, name, id });
   if (replaced) await removeBytes(context, [objectKey(replaced)]).catch((removal) => request.log.error(removal));
   return reply.send({ Id: id, Key: `${bucket.id}/${name}` });
 }
