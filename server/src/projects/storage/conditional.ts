@@ -20,7 +20,7 @@ export const CONDITIONAL_HEADERS = ['range', 'if-match', 'if-unmodified-since', 
 export function isPreconditionFailed(headers: IncomingHttpHeaders, version: Validators): boolean {
   if (headers['if-match'] !== undefined) {
     const tags = entityTags(headers['if-match']);
-    const etag = version.etag === undefined ? undefined : entityTag(version.etag);
+    const etag = entityTag(version.etag);
     return tags !== '*' && !(tags && etag && !etag.weak && tags.some((tag) => !tag.weak && tag.opaque === etag.opaque));
   }
   const since = httpDate(headers['if-unmodified-since']);
@@ -31,7 +31,7 @@ export function isPreconditionFailed(headers: IncomingHttpHeaders, version: Vali
 export function isNotModified(headers: IncomingHttpHeaders, version: Validators): boolean {
   if (headers['if-none-match'] !== undefined) {
     const tags = entityTags(headers['if-none-match']);
-    const etag = version.etag === undefined ? undefined : entityTag(version.etag);
+    const etag = entityTag(version.etag);
     return tags === '*' || (!!tags && !!etag && tags.some((tag) => tag.opaque === etag.opaque));
   }
   const since = httpDate(headers['if-modified-since']);
@@ -53,7 +53,7 @@ export function requestedRange(
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   if (headers['if-range'] !== undefined) {
     const asked = entityTag(String(headers['if-range']).trim());
-    const etag = version.etag === undefined ? undefined : entityTag(version.etag);
+    const etag = entityTag(version.etag);
     if (!asked || !etag || asked.weak || etag.weak || asked.opaque !== etag.opaque) return undefined;
   }
   let start: number;
@@ -77,7 +77,8 @@ interface EntityTag {
 /** 8.8.3: `"x"` or `W/"x"`, where x may hold commas but no quote. */
 const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*/y;
 
-function entityTag(value: string): EntityTag | undefined {
+function entityTag(value: string | undefined): EntityTag | undefined {
+  if (value === undefined) return undefined;
   ENTITY_TAG.lastIndex = 0;
   const match = ENTITY_TAG.exec(value);
   return match && ENTITY_TAG.lastIndex === value.length ? { weak: !!match[1], opaque: match[2] } : undefined;
