@@ -529,6 +529,13 @@ test('limits: file size (413, before the bytes are stored), MIME types, and bad 
   t.like(badJson, { status: 400, body: { statusCode: '400', error: 'invalid_input' } });
   t.like(await raw(project, '/nothing'), { status: 404, body: { statusCode: '404', error: 'not_found' } });
   t.like(await raw(project, '/bucket', { key: null }), { status: 401, body: { statusCode: '401' } });
+  // Image transformations are not built, and say so (to a keyless public URL too), rather than that the object is missing.
+  const transformed = await supabase(project, project.serviceRoleKey).storage.from('any').download('a.png', { transform: { width: 10 } });
+  t.is((transformed.error as any)?.status, 501);
+  t.like(await raw(project, '/render/image/public/any/a.png?width=10', { key: null }), {
+    status: 501,
+    body: { statusCode: '501', error: 'not_implemented' },
+  });
 });
 
 test("the plan's storage quota: an upload that would pass it is refused before its bytes are stored", async (t) => {

@@ -56,6 +56,10 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     objectRoutes(json, dependencies);
     listRoutes(json, dependencies);
     signRoutes(json, dependencies);
+    // Image transformations (storage-js's `transform` option) are not built: said so, not as a missing object.
+    json.get('/render/image/*', { config: { apikeyOptional: true } }, async () => {
+      throw new StorageError(501, 'not_implemented', 'Image transformations are not available on this server: download the original');
+    });
   });
   await app.register(async (raw) => uploadRoutes(raw, dependencies));
 }
