@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { CanopyError } from '../errors.ts';
+import { RecentMap } from '../recent-map.ts';
 import type { ProjectEntry } from './registry.ts';
 
 export type ApiRole = 'anon' | 'authenticated' | 'service_role';
@@ -80,8 +81,8 @@ async function verifiedApiKey(project: ProjectEntry, apikey: string): Promise<Pr
  * an entry is ~100 bytes whatever the token holds (anyone with a project can sign large tokens). At most
  * MAX_VERIFIED_TOKENS, across projects; the oldest go first.
  */
-const verifiedTokens = new Map<string, { project: ProjectEntry; exp?: number }>();
 const MAX_VERIFIED_TOKENS = 10_000;
+const verifiedTokens = new RecentMap<string, { project: ProjectEntry; exp?: number }>(MAX_VERIFIED_TOKENS);
 
 async function verifiedUserToken(project: ProjectEntry, token: string): Promise<ProjectCaller['claims']> {
   const digest = createHash('sha256').update(token).digest('base64');
@@ -91,7 +92,6 @@ async function verifiedUserToken(project: ProjectEntry, token: string): Promise<
   }
   verifiedTokens.delete(digest);
   const claims = await verifyProjectToken(project, token);
-  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
   verifiedTokens.set(digest, { project, exp: claims.exp });
   return claims;
 }

@@ -9,6 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
 import type * as Minio from 'minio';
+import { RecentMap } from '../../../recent-map.ts';
 import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
 import type { StorageContext } from '../context.ts';
 import type { EarlyRead } from '../early-reads.ts';
@@ -71,7 +72,7 @@ export async function putBytes(
  * their PRESIGNED_SECONDS: signing took 0.14–0.19 ms of a download's path (its code is cold on every request, against
  * 0.05 ms in a loop). A reused URL that S3 refuses (its clock ahead of ours, say) is signed again, once.
  */
-const signedGets = new WeakMap<Minio.Client, Map<string, { url: URL; until: number }>>();
+const signedGets = new WeakMap<Minio.Client, RecentMap<string, { url: URL; until: number }>>();
 const REUSE_SIGNED_MS = 5 * 60_000;
 /** URLs kept per S3 client: ~500 bytes each. */
 const MAX_SIGNED = 4096;
@@ -84,7 +85,7 @@ export async function openBytes(
   range?: { start: number; end: number },
 ): Promise<ObjectBody> {
   let urls = signedGets.get(context.s3);
-  if (!urls) signedGets.set(context.s3, (urls = new Map()));
+  if (!urls) signedGets.set(context.s3, (urls = new RecentMap(MAX_SIGNED)));
   const name = `${context.s3Bucket}/${key}`;
   const signed = urls.get(name);
   if (signed && signed.until > Date.now()) {
@@ -95,9 +96,7 @@ export async function openBytes(
     }
   }
   const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
-  urls.delete(name);
   urls.set(name, { url, until: Date.now() + REUSE_SIGNED_MS });
-  if (urls.size > MAX_SIGNED) urls.delete(urls.keys().next().value!);
   return reader.open(url, range);
 }
 
