@@ -618,6 +618,11 @@ test('isolation: keys, users and signed URLs of one project get nothing of anoth
     t.is((await raw(target, `/bucket`, { key: target.anonKey, headers: { authorization: `Bearer ${token}` } })).status, 401);
     // Project A's own API does not know B's bucket, and B's signed token does not open it through A.
     t.is((await raw(a, `/bucket/${bucket}`)).status, 404);
+    // Nor do conditions on a guessed object say it is there (a 304 or 412 would): not found.
+    for (const condition of [{ 'if-none-match': '*' }, { 'if-match': '"guess"' }, { 'if-modified-since': new Date().toUTCString() }]) {
+      t.is((await raw(a, `/object/${bucket}/x.txt`, { headers: condition })).status, 404, JSON.stringify(condition));
+      t.is((await raw(a, `/object/public/${bucket}/x.txt`, { key: null, headers: condition })).status, 404, JSON.stringify(condition));
+    }
     t.deepEqual((await supabase(a, a.serviceRoleKey).storage.from(bucket).listV2()).data?.objects, []);
     const through = await fetch(`${a.apiUrl}/storage/v1/object/sign/${bucket}/x.txt?token=${signedToken}`);
     t.is(through.status, 400);
@@ -922,7 +927,7 @@ test("an object's row holding values that are no valid headers (its DBA can writ
     project,
     `update "p_${project.ref}_storage".objects
         set mime_type = E'text/plain\nx-injected: 1',
-            metadata = metadata || jsonb_build_object('cacheControl', E'max-age=1\r\nx-injected: 1', 'eTag', E'"a\nb"')
+            metadata = metadata || jsonb_build_object('cacheControl', E'max-age=1\r\nx-injected: 1', 'eTag', jsonb_build_object('no', 'string'))
       where bucket_id = $1 and name = 'odd.txt'`,
     [bucket],
   );

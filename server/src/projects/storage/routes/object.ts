@@ -245,11 +245,12 @@ async function sendObject(
 }
 
 /**
- * A header value from the row, if it is a valid one: the project's DBA can write anything into the row, and a value
- * Node refuses would fail the response after its body was taken from S3. Left out (with a warning) otherwise.
+ * A header value from the row, if it is a valid one: the project's DBA can write anything into the row (metadata is
+ * any JSON), and a value Node refuses would fail the response after its body was taken from S3. Left out (with a
+ * warning) otherwise.
  */
-function validHeader(reply: FastifyReply, name: string, value: string | null | undefined): string | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
+function validHeader(reply: FastifyReply, name: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
   try {
     validateHeaderValue(name, value);
     return value;
