@@ -999,6 +999,13 @@ test('downloads no policy can refuse ask S3 early and send only the bytes their 
   for (let i = 0; i < 3; i++) t.is((await get(project, `/object/${bucket}/first.txt`)).status, 404);
   await waitFor('the one early request for the deleted name', async () => s3Gets(third) === 2);
   t.is(s3Gets(third), 2);
+
+  // An empty object's download asks S3 nothing, early or after its row.
+  t.falsy((await files.upload('empty.txt', new Uint8Array(0))).error);
+  const empty = await objectId(project, bucket, 'empty.txt');
+  for (let i = 0; i < 2; i++) t.is((await get(project, `/object/${bucket}/empty.txt`)).body.length, 0);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.is(s3Gets(empty), 0);
 });
 
 test('an object downloaded again is read from S3 with the URL signed for it the first time, whole or a range', async (t) => {

@@ -58,8 +58,11 @@ export class EarlyReads {
     this.ids.delete(nameKey(ref, bucket, name));
   }
 
-  remember(ref: string, row: { bucket_id: string; name: string; id: string }): void {
-    this.ids.set(nameKey(ref, row.bucket_id, row.name), row.id);
+  /** An empty object is sent without asking S3: its name is forgotten instead. */
+  remember(ref: string, row: { bucket_id: string; name: string; id: string; size: number | string }): void {
+    const key = nameKey(ref, row.bucket_id, row.name);
+    if (Number(row.size) === 0) this.ids.delete(key);
+    else this.ids.set(key, row.id);
   }
 
   /** Asks S3 for the whole of the bytes last written or served as `name`, if any were. */

@@ -177,7 +177,7 @@ async function upload(context: StorageContext, earlyReads: EarlyReads, request: 
     throw error;
   }
   // For the downloads that use early reads: the service role's and signed URLs' (early-reads.ts).
-  if (options.asService || context.caller.role === 'service_role') earlyReads.remember(context.ref, { bucket_id: bucket.id, name, id });
+  if (options.asService || context.caller.role === 'service_role') earlyReads.remember(context.ref, { bucket_id: bucket.id, name, id, size });
   if (replaced) await removeBytes(context, [objectKey(replaced)]).catch((removal) => request.log.error(removal));
   return reply.send({ Id: id, Key: `${bucket.id}/${name}` });
 }
