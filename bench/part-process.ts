@@ -3,10 +3,8 @@
  * it is ready, and answers its parent's questions until told to stop (or until the parent is gone).
  */
 import { performance } from 'node:perf_hooks';
-import { startLocalS3 } from '../server/src/local/s3.ts';
 import { startFullCollectionsByOldGenerationGrowth } from '../server/src/start/garbage-collection.ts';
 import type { MemorySamples, Parts, Question } from './parts.ts';
-import { startBenchPlatform } from './platform.ts';
 import { sleep } from './support.ts';
 
 const [kind, optionsJson] = process.argv.slice(2) as [keyof Parts, string];
@@ -16,14 +14,25 @@ const send = (message: object, then = () => {}) => {
   else then();
 };
 
+/** Each part loads only its own code (imported here, not above), so that no process's heap holds another's. */
 async function start(): Promise<{ ready: Parts[keyof Parts]['ready']; stop(): Promise<void> }> {
-  if (kind === 's3') {
-    // As `npm start` runs this server, in a process whose GC triggers boot has set.
+  if (kind === 's3' || kind === 'relay') {
+    // As `npm start` runs its servers, in a process whose GC triggers boot has set.
     startFullCollectionsByOldGenerationGrowth();
+  }
+  if (kind === 's3') {
+    const { startLocalS3 } = await import('../server/src/local/s3.ts');
     const { dir } = JSON.parse(optionsJson) as Parts['s3']['options'];
     const server = await startLocalS3(dir, 0);
     return { ready: { s3: server.settings }, stop: server.stop };
   }
+  if (kind === 'relay') {
+    const { startBareRelay } = await import('./relay.ts');
+    const { s3 } = JSON.parse(optionsJson) as Parts['relay']['options'];
+    const relay = await startBareRelay(s3);
+    return { ready: { url: relay.url }, stop: relay.stop };
+  }
+  const { startBenchPlatform } = await import('./platform.ts');
   const { dataDir, env } = JSON.parse(optionsJson) as Parts['canopy']['options'];
   const platform = await startBenchPlatform(dataDir, env);
   try {

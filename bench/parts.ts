@@ -1,7 +1,8 @@
 /**
  * A benchmark's parts in processes of their own, as production runs them, so that no client shares a server's
- * thread: the local S3 server (as MinIO would run beside Canopy) and Canopy (server and worker, as `npm start` runs
- * them, with its embedded Postgres), each a child of the benchmark, whose own process keeps only the clients.
+ * thread: the local S3 server (as MinIO would run beside Canopy), Canopy (server and worker, as `npm start` runs
+ * them, with its embedded Postgres) and the storage benchmark's bare relay, each a child of the benchmark, whose own
+ * process keeps only the clients.
  *
  * The children run bench/part-process.ts. Over IPC each says when it is ready, then answers: its CPU time so far,
  * its memory over a stretch of work (sampled in the child itself), and stop.
@@ -25,6 +26,8 @@ export interface MemorySamples {
 /** What each kind of part takes, and tells once it is ready. */
 export interface Parts {
   s3: { options: { dir: string }; ready: { s3: S3Settings } };
+  /** bench/relay.ts: the hop alone, for bench/storage.ts. */
+  relay: { options: { s3: S3Settings }; ready: { url: string } };
   canopy: {
     options: { dataDir: string; env: Record<string, string> };
     ready: { url: string; ownerUrl: string; postgresVersion: string };

@@ -1,20 +1,23 @@
 /**
  * `tsx bench/storage.ts`: a project's Storage API (`/p/<ref>/storage/v1`), as storage-js would call it with the
- * service_role key, beside the `minio` client talking to the same S3 server directly, in the same run.
+ * service_role key, beside the `minio` client talking to the same S3 server directly, and beside a bare relay
+ * (bench/relay.ts: Canopy's byte path and nothing else), in the same run. The aim is Canopy against direct; the relay
+ * splits the gap into what any server in between costs on this machine (relay/direct) and what Canopy's keys, rows
+ * and policies cost on top (Canopy/relay).
  *
- * Three processes, on loopback, as in production (bench/parts.ts): this one holds only the clients, and loads nothing
+ * Four processes, on loopback, as in production (bench/parts.ts): this one holds only the clients, and loads nothing
  * of Canopy's but what they need (its heap, ~19 MB, is marked by every full GC its downloads' Buffers set off); Canopy
- * (server and worker, with its embedded Postgres, durable) runs in a second; the local S3 server in a third, as MinIO
- * would, and Canopy is pointed at it with CANOPY_S3_*. Measured:
+ * (server and worker, with its embedded Postgres, durable) runs in a second; the relay in a third; the local S3 server
+ * in a fourth, as MinIO would, and Canopy is pointed at it with CANOPY_S3_*. Measured:
  *
  * 1. Throughput: upload (POST /object/<bucket>/<name>, raw body, content-type, content-length, x-upsert: true) and
  *    download (GET /object/<bucket>/<name>) of 1 MB objects one at a time and 8 at a time, and of a 100 MB object a
- *    few times; directly, `putObject(bucket, key, buffer, size)` and `getObject` on the project's S3 bucket. Each pair
- *    alternates which goes first, round by round (1 MB: rounds of 1 or 8 objects; 100 MB: each run), so that other
- *    work on the machine falls on both alike; both read every body to its end; bytes are checked (sha256) on
- *    downloads outside the timed ones. 1 MB: the total time of all; 100 MB: the median of the runs, which one run
- *    slowed by another process does not move. MB/s are 10^6 bytes per second of wall time. Beside each, the CPU time
- *    each process spent per MB.
+ *    few times; through the relay, PUT and GET /<bucket>/<key>; directly, `putObject(bucket, key, buffer, size)` and
+ *    `getObject` on the project's S3 bucket. The three ways take turns, each round starting one further along
+ *    (1 MB: rounds of 1 or 8 objects; 100 MB: each run), so that other work on the machine falls on all alike; all
+ *    read every body to its end; bytes are checked (sha256) on downloads outside the timed ones. 1 MB: the total time
+ *    of all; 100 MB: the median of the runs, which one run slowed by another process does not move. MB/s are 10^6
+ *    bytes per second of wall time. Beside each, the CPU time each process spent per MB.
  * 2. Memory: the Canopy process's RSS, sampled every ~20 ms in that process, during one 1 GB upload through Canopy
  *    streamed from a generated Readable (never a 1 GB Buffer), against its RSS at idle just before.
  *
@@ -27,6 +30,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type * as Minio from 'minio';
 import pg from 'pg';
 import type { S3Settings } from '../server/src/config.ts';
@@ -45,17 +50,20 @@ const LARGE = { bytes: 100 * MB, times: 5 };
 const SAMPLE_MS = 20;
 const AIM = { ofDirect: 0.8, rssAboveIdleBytes: 100 * 1024 * 1024 };
 const BUCKET = 'bench';
-/** Prefix of the direct client's keys in the project's S3 bucket (Canopy's are `objects/<id>`). */
+/** Prefixes of the direct client's and the relay's keys in the project's S3 bucket (Canopy's are `objects/<id>`). */
 const DIRECT = 'bench-direct';
+const RELAYED = 'bench-relay';
 
 let bench: typeof import('./support.ts');
 
-/** The two servers, each in its process, and a connection to Canopy's database as its owner. */
+/** The three servers, each in its process, and a connection to Canopy's database as its owner. */
 interface Deployment {
   url: string;
   owner: pg.Pool;
   s3: S3Settings;
+  relayUrl: string;
   canopyProcess: PartProcess;
+  relayProcess: PartProcess;
   s3Process: PartProcess;
 }
 
@@ -65,20 +73,31 @@ interface Project {
   serviceRoleKey: string;
 }
 
-/* ------------------------------------------------------------------ the two clients */
+/* ------------------------------------------------------------------ the three clients */
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-/** Canopy's storage, as storage-js sends a Buffer or stream: raw body, with its length. */
-class CanopyStorage {
-  constructor(readonly project: Project) {}
+/**
+ * Objects over HTTP, as storage-js sends a Buffer or stream (raw body, with its length): Canopy's storage API, or the
+ * bare relay (bench/relay.ts).
+ */
+class HttpStorage {
+  constructor(
+    private readonly url: (name: string) => URL,
+    private readonly headers: Record<string, string>,
+    private readonly uploadAs: { method: 'POST' | 'PUT'; headers?: Record<string, string> },
+  ) {}
 
-  private url(name: string): URL {
-    return new URL(`${this.project.apiUrl}/storage/v1/object/${BUCKET}/${name}`);
+  static canopy(project: Project): HttpStorage {
+    return new HttpStorage(
+      (name) => new URL(`${project.apiUrl}/storage/v1/object/${BUCKET}/${name}`),
+      { apikey: project.serviceRoleKey, authorization: `Bearer ${project.serviceRoleKey}` },
+      { method: 'POST', headers: { 'x-upsert': 'true' } },
+    );
   }
 
-  private headers(): Record<string, string> {
-    return { apikey: this.project.serviceRoleKey, authorization: `Bearer ${this.project.serviceRoleKey}` };
+  static relay(url: string, bucket: string): HttpStorage {
+    return new HttpStorage((name) => new URL(`${url}/${bucket}/${RELAYED}/${name}`), {}, { method: 'PUT' });
   }
 
   upload(name: string, body: Buffer | Readable, size: number): Promise<void> {
@@ -86,13 +105,13 @@ class CanopyStorage {
       const request = http.request(
         this.url(name),
         {
-          method: 'POST',
+          method: this.uploadAs.method,
           agent,
           headers: {
-            ...this.headers(),
+            ...this.headers,
+            ...this.uploadAs.headers,
             'content-type': 'application/octet-stream',
             'content-length': String(size),
-            'x-upsert': 'true',
           },
         },
         (response) => {
@@ -114,7 +133,7 @@ class CanopyStorage {
   /** Streams the object, hashing it when asked; resolves with its length (and digest). */
   download(name: string, hash = false): Promise<{ bytes: number; sha256?: string }> {
     return new Promise((resolve, reject) => {
-      const request = http.get(this.url(name), { agent, headers: this.headers() }, (response) => {
+      const request = http.get(this.url(name), { agent, headers: this.headers }, (response) => {
         if (response.statusCode !== 200) {
           response.resume();
           reject(new Error(`Download of ${name}: ${response.statusCode}`));
@@ -125,15 +144,16 @@ class CanopyStorage {
       request.on('error', reject);
     });
   }
+}
 
-  async info(name: string): Promise<{ size: number }> {
-    const response = await fetch(`${this.project.apiUrl}/storage/v1/object/info/${BUCKET}/${name}`, {
-      headers: this.headers(),
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!response.ok) throw new Error(`Info of ${name}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as { size: number };
-  }
+/** The object's size, as Canopy's storage API has it. */
+async function objectSize(project: Project, name: string): Promise<number> {
+  const response = await fetch(`${project.apiUrl}/storage/v1/object/info/${BUCKET}/${name}`, {
+    headers: { apikey: project.serviceRoleKey, authorization: `Bearer ${project.serviceRoleKey}` },
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!response.ok) throw new Error(`Info of ${name}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { size: number }).size;
 }
 
 /**
@@ -155,7 +175,11 @@ class DirectStorage {
   }
 }
 
-type Storage = CanopyStorage | DirectStorage;
+type Storage = HttpStorage | DirectStorage;
+
+/** Canopy's storage API, the bare relay, and the minio client directly. */
+const WAYS = ['canopy', 'relay', 'direct'] as const;
+type Way = (typeof WAYS)[number];
 
 function consume(stream: Readable, hash: boolean): Promise<{ bytes: number; sha256?: string }> {
   return new Promise((resolve, reject) => {
@@ -197,8 +221,10 @@ function generated(size: number): Readable {
 interface Cpu {
   client: number;
   canopy: number;
+  relay: number;
   s3: number;
 }
+const PROCESSES = ['client', 'canopy', 'relay', 's3'] as const;
 
 interface Rate {
   bytes: number;
@@ -213,21 +239,38 @@ let deployment: Deployment;
 
 async function cpuNow(): Promise<Cpu> {
   const { user, system } = process.cpuUsage();
-  const [canopy, s3] = await Promise.all([deployment.canopyProcess.cpuMs(), deployment.s3Process.cpuMs()]);
-  return { client: (user + system) / 1000, canopy, s3 };
+  const [canopy, relay, s3] = await Promise.all(
+    [deployment.canopyProcess, deployment.relayProcess, deployment.s3Process].map((part) => part.cpuMs()),
+  );
+  return { client: (user + system) / 1000, canopy, relay, s3 };
 }
 
-const cpuSum = (a: Cpu, b: Cpu): Cpu => ({ client: a.client + b.client, canopy: a.canopy + b.canopy, s3: a.s3 + b.s3 });
-const cpuBetween = (before: Cpu, after: Cpu): Cpu => ({
-  client: after.client - before.client,
-  canopy: after.canopy - before.canopy,
-  s3: after.s3 - before.s3,
-});
-const cpuScaled = (a: Cpu, by: number): Cpu => ({ client: a.client * by, canopy: a.canopy * by, s3: a.s3 * by });
-const NO_CPU: Cpu = { client: 0, canopy: 0, s3: 0 };
+const cpuOf = (each: (process: keyof Cpu) => number) =>
+  Object.fromEntries(PROCESSES.map((process) => [process, each(process)])) as unknown as Cpu;
+const cpuSum = (a: Cpu, b: Cpu) => cpuOf((p) => a[p] + b[p]);
+const cpuBetween = (before: Cpu, after: Cpu) => cpuOf((p) => after[p] - before[p]);
+const cpuScaled = (a: Cpu, by: number) => cpuOf((p) => a[p] * by);
+const NO_CPU = cpuOf(() => 0);
 
-/** Wall time of `work`, and the CPU time each process spent meanwhile (asked outside the timed part). */
-async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpu: Cpu }> {
+/**
+ * This process's full garbage collections, started between timed rounds: every MB its clients receive is a MB of new
+ * Buffers, dead at once, and a collection V8 starts by itself (past 64 MB of them) falls on whichever way is being
+ * timed. The servers' collections are part of what is measured; the clients' are not. (`gc` is exposed at run time,
+ * so that the benchmark needs no node flags.)
+ */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+const COLLECT_EVERY_BYTES = 32 * MB;
+let movedSinceCollection = 0;
+
+/** Wall time of `work`, which moves `bytes`, and the CPU time each process spent meanwhile (asked outside the timed
+ * part). */
+async function measured(bytes: number, work: () => Promise<unknown>): Promise<{ ms: number; cpu: Cpu }> {
+  if (movedSinceCollection >= COLLECT_EVERY_BYTES) {
+    collectGarbage();
+    movedSinceCollection = 0;
+  }
+  movedSinceCollection += bytes;
   const before = await cpuNow();
   const start = performance.now();
   await work();
@@ -235,103 +278,93 @@ async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpu
   return { ms, cpu: cpuBetween(before, await cpuNow()) };
 }
 
-interface Pair {
+interface Case {
   name: string;
-  canopy: { up: Rate; down: Rate };
-  direct: { up: Rate; down: Rate };
+  rates: Record<Way, { up: Rate; down: Rate }>;
 }
 
+/** The ways in turn, each round starting one further along, so that whatever else the machine does falls on all. */
+const inTurn = (storages: Record<Way, Storage>, round: number) =>
+  WAYS.map((_, i) => WAYS[(i + round) % WAYS.length]).map((way) => [way, storages[way]] as const);
+
 /**
- * `count` objects of `data` uploaded, then downloaded, by each client, `parallel` at a time: in rounds of `parallel`
- * objects, each round by one client then the other, which goes first alternating, so that whatever else the machine
- * is doing falls on both alike. Rates are of the total times.
+ * `count` objects of `data` uploaded, then downloaded, each way, `parallel` at a time: in rounds of `parallel`
+ * objects, each round by every way in turn. Rates are of the total times.
  */
-async function smallObjects(canopy: CanopyStorage, direct: DirectStorage, data: Buffer, parallel: number, label: string): Promise<Pair> {
+async function smallObjects(storages: Record<Way, Storage>, data: Buffer, parallel: number, label: string): Promise<Case> {
   const prefix = `small-${parallel}`;
-  const zero = () => ({ ms: 0, cpu: NO_CPU });
-  const total = { canopy: { up: zero(), down: zero() }, direct: { up: zero(), down: zero() } };
-  const both: Array<['canopy' | 'direct', Storage]> = [
-    ['canopy', canopy],
-    ['direct', direct],
-  ];
+  const total = Object.fromEntries(
+    WAYS.map((way) => [way, { up: { ms: 0, cpu: NO_CPU }, down: { ms: 0, cpu: NO_CPU } }]),
+  ) as Record<Way, Record<'up' | 'down', { ms: number; cpu: Cpu }>>;
   const rounds = Math.ceil(SMALL.count / parallel);
   const names = (round: number) =>
     Array.from({ length: Math.min(parallel, SMALL.count - round * parallel) }, (_, i) => `${prefix}/${round * parallel + i}`);
-  for (const way of ['up', 'down'] as const) {
+  for (const direction of ['up', 'down'] as const) {
     for (let round = 0; round < rounds; round++) {
-      for (const [which, storage] of round % 2 === 1 ? [...both].reverse() : both) {
+      for (const [way, storage] of inTurn(storages, round)) {
         const batch = names(round);
-        const { ms, cpu } = await measured(() =>
+        const { ms, cpu } = await measured(batch.length * data.length, () =>
           Promise.all(
             batch.map(async (name) => {
-              if (way === 'up') return storage.upload(name, data, data.length);
+              if (direction === 'up') return storage.upload(name, data, data.length);
               const got = await storage.download(name);
-              if (got.bytes !== data.length) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes`);
+              if (got.bytes !== data.length) throw new Error(`${way} ${name}: came back as ${got.bytes} bytes`);
             }),
           ),
         );
-        total[which][way].ms += ms;
-        total[which][way].cpu = cpuSum(total[which][way].cpu, cpu);
+        total[way][direction].ms += ms;
+        total[way][direction].cpu = cpuSum(total[way][direction].cpu, cpu);
       }
     }
   }
   const expected = sha256(data);
-  for (const [which, storage] of both) await check(which, storage, `${prefix}/0`, expected);
+  for (const way of WAYS) await check(way, storages[way], `${prefix}/0`, expected);
   const rate = ({ ms, cpu }: { ms: number; cpu: Cpu }): Rate => ({ bytes: SMALL.count * data.length, ms, cpu });
-  const of = (which: 'canopy' | 'direct') => ({ up: rate(total[which].up), down: rate(total[which].down) });
-  return { name: label, canopy: of('canopy'), direct: of('direct') };
+  const rates = Object.fromEntries(WAYS.map((way) => [way, { up: rate(total[way].up), down: rate(total[way].down) }]));
+  return { name: label, rates: rates as Case['rates'] };
 }
 
 /** Downloads `name` again, untimed, and checks its bytes. */
-async function check(which: string, storage: Storage, name: string, expected: string): Promise<void> {
+async function check(way: string, storage: Storage, name: string, expected: string): Promise<void> {
   const got = await storage.download(name, true);
-  if (got.sha256 !== expected) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes, sha256 ${got.sha256}`);
+  if (got.sha256 !== expected) throw new Error(`${way} ${name}: came back as ${got.bytes} bytes, sha256 ${got.sha256}`);
 }
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
 /**
- * The large object `times` times each, alternating which client goes first, each to its own name, after one untimed
- * round trip each (a warm-up, whose download is checked byte for byte). Rates are the medians of the runs.
+ * The large object `times` times each way, the ways in turn, each to its own name, after one untimed round trip each
+ * (a warm-up, whose download is checked byte for byte). Rates are the medians of the runs.
  */
-async function largeObject(canopy: CanopyStorage, direct: DirectStorage, data: Buffer): Promise<Pair & { upMs: Record<string, number[]>; downMs: Record<string, number[]> }> {
+async function largeObject(storages: Record<Way, Storage>, data: Buffer): Promise<Case & { runsMs: Record<Way, { up: number[]; down: number[] }> }> {
   const expected = sha256(data);
-  const runs = {
-    canopy: { up: [] as number[], down: [] as number[], upCpu: NO_CPU, downCpu: NO_CPU },
-    direct: { up: [] as number[], down: [] as number[], upCpu: NO_CPU, downCpu: NO_CPU },
-  };
-  const both: Array<['canopy' | 'direct', Storage]> = [
-    ['canopy', canopy],
-    ['direct', direct],
-  ];
-  for (const [which, storage] of both) {
-    await storage.upload('large/check', data, data.length);
-    await check(which, storage, 'large/check', expected);
+  const runs = Object.fromEntries(
+    WAYS.map((way) => [way, { up: [] as number[], down: [] as number[], upCpu: NO_CPU, downCpu: NO_CPU }]),
+  ) as Record<Way, { up: number[]; down: number[]; upCpu: Cpu; downCpu: Cpu }>;
+  for (const way of WAYS) {
+    await storages[way].upload('large/check', data, data.length);
+    await check(way, storages[way], 'large/check', expected);
   }
   for (let k = 0; k < LARGE.times; k++) {
-    for (const [which, storage] of k % 2 === 1 ? [...both].reverse() : both) {
+    for (const [way, storage] of inTurn(storages, k)) {
       const name = `large/${k}`;
-      const up = await measured(() => storage.upload(name, data, data.length));
-      runs[which].up.push(up.ms);
-      runs[which].upCpu = cpuSum(runs[which].upCpu, up.cpu);
-      const down = await measured(async () => {
+      const up = await measured(data.length, () => storage.upload(name, data, data.length));
+      runs[way].up.push(up.ms);
+      runs[way].upCpu = cpuSum(runs[way].upCpu, up.cpu);
+      const down = await measured(data.length, async () => {
         const got = await storage.download(name);
-        if (got.bytes !== data.length) throw new Error(`${which} ${name}: came back as ${got.bytes} bytes`);
+        if (got.bytes !== data.length) throw new Error(`${way} ${name}: came back as ${got.bytes} bytes`);
       });
-      runs[which].down.push(down.ms);
-      runs[which].downCpu = cpuSum(runs[which].downCpu, down.cpu);
+      runs[way].down.push(down.ms);
+      runs[way].downCpu = cpuSum(runs[way].downCpu, down.cpu);
     }
   }
   // The median run's time; CPU, the mean run's.
   const rate = (ms: number[], cpu: Cpu): Rate => ({ bytes: data.length, ms: median(ms), cpu: cpuScaled(cpu, 1 / LARGE.times) });
-  const of = (which: 'canopy' | 'direct') => ({ up: rate(runs[which].up, runs[which].upCpu), down: rate(runs[which].down, runs[which].downCpu) });
-  return {
-    name: `${LARGE.bytes / MB} MB × ${LARGE.times}, median`,
-    canopy: of('canopy'),
-    direct: of('direct'),
-    upMs: { canopy: runs.canopy.up, direct: runs.direct.up },
-    downMs: { canopy: runs.canopy.down, direct: runs.direct.down },
-  };
+  const rates = Object.fromEntries(
+    WAYS.map((way) => [way, { up: rate(runs[way].up, runs[way].upCpu), down: rate(runs[way].down, runs[way].downCpu) }]),
+  );
+  return { name: `${LARGE.bytes / MB} MB × ${LARGE.times}, median`, rates: rates as Case['rates'], runsMs: runs };
 }
 
 interface Memory extends MemorySamples {
@@ -407,9 +440,8 @@ const cpuPerMb = (r: Rate, of: Array<keyof Cpu>) => of.map((which) => (r.cpu[whi
 
 interface Measured {
   machine: string;
-  pairs: Pair[];
-  largeUpMs: Record<string, number[]>;
-  largeDownMs: Record<string, number[]>;
+  cases: Case[];
+  largeRunsMs: Record<Way, { up: number[]; down: number[] }>;
   memory: Memory & { reason?: string };
   runMs: number;
 }
@@ -419,44 +451,50 @@ function report(m: Measured): string {
   const lines = [
     '',
     `Canopy storage benchmark — ${m.machine}`,
-    'Three processes on loopback: the clients; Canopy (server and worker; its embedded Postgres apart); the local S3 server',
-    '(@20minutes/s3rver, files on disk), as MinIO would run beside Canopy.',
+    'Four processes on loopback: the clients; Canopy (server and worker; its embedded Postgres apart); the bare relay',
+    '(bench/relay.ts); the local S3 server (@20minutes/s3rver, files on disk), as MinIO would run beside Canopy.',
     '',
-    `(1) throughput, MB = 10^6 bytes, wall time; Canopy: POST/GET /p/<ref>/storage/v1/object with the service_role key; ` +
+    `(1) throughput, MB = 10^6 bytes, wall time. Canopy: POST/GET /p/<ref>/storage/v1/object with the service_role key; ` +
+      'relay: PUT/GET on a server that only relays, along Canopy\'s byte path (no key, row or policy); ' +
       'direct: minio putObject(Buffer, size) / getObject on the same S3 server (one signed PUT, sha256 of the body)',
   ];
   const rows: string[][] = [];
   let allMet = true;
-  for (const pair of m.pairs) {
-    for (const way of ['up', 'down'] as const) {
-      const ratio = mbPerSecond(pair.canopy[way]) / mbPerSecond(pair.direct[way]);
+  for (const { name, rates } of m.cases) {
+    for (const direction of ['up', 'down'] as const) {
+      const speed = (way: Way) => mbPerSecond(rates[way][direction]);
+      const ratio = speed('canopy') / speed('direct');
       allMet &&= ratio >= AIM.ofDirect;
       rows.push([
-        `${pair.name}, ${way === 'up' ? 'upload' : 'download'}`,
-        rate(pair.canopy[way]),
-        rate(pair.direct[way]),
+        `${name}, ${direction === 'up' ? 'upload' : 'download'}`,
+        ...WAYS.map((way) => rate(rates[way][direction])),
         `${ratio.toFixed(2)}×`,
         `≥ ${AIM.ofDirect}×: ${met(ratio >= AIM.ofDirect)}`,
-        cpuPerMb(pair.canopy[way], ['client', 'canopy', 's3']),
-        cpuPerMb(pair.direct[way], ['client', 's3']),
+        `${(speed('relay') / speed('direct')).toFixed(2)}×`,
+        `${(speed('canopy') / speed('relay')).toFixed(2)}×`,
+        cpuPerMb(rates.canopy[direction], ['client', 'canopy', 's3']),
+        cpuPerMb(rates.relay[direction], ['client', 'relay', 's3']),
+        cpuPerMb(rates.direct[direction], ['client', 's3']),
       ]);
     }
   }
   lines.push(
     ...table(
-      ['', 'Canopy', 'direct', 'Canopy/direct', 'aim', 'CPU ms/MB: client + Canopy + S3', 'direct: client + S3'],
+      ['', 'Canopy', 'relay', 'direct', 'Canopy/direct', 'aim', 'relay/direct', 'Canopy/relay', 'CPU ms/MB: Canopy', 'relay', 'direct'],
       rows,
-      [36, 10, 10, 13, 14, 31, 19],
+      [36, 10, 10, 10, 13, 14, 12, 12, 17, 15, 9],
     ),
   );
   const each = (list: number[]) => list.map((x) => bench.ms(x)).join(', ');
+  for (const direction of ['up', 'down'] as const) {
+    const runs = WAYS.map((way) => `${way} ${each(m.largeRunsMs[way][direction])}`).join('; ');
+    lines.push(`    ${LARGE.bytes / MB} MB ${direction === 'up' ? 'uploads' : 'downloads'} one by one: ${runs}`);
+  }
   lines.push(
-    `    ${LARGE.bytes / MB} MB uploads one by one: Canopy ${each(m.largeUpMs.canopy)}; direct ${each(m.largeUpMs.direct)}`,
-    `    ${LARGE.bytes / MB} MB downloads one by one: Canopy ${each(m.largeDownMs.canopy)}; direct ${each(m.largeDownMs.direct)}`,
     `    a download of each case was checked byte for byte (sha256), untimed; all aims ${allMet ? 'met' : 'NOT all met'}`,
-    '    CPU ms/MB: each process\'s CPU time (every thread) per MB moved. Canopy\'s bytes cross loopback twice (client →',
-    '    Canopy → S3 server), direct\'s once; Canopy\'s figure includes its download\'s or upload\'s row written or read, not',
-    '    the Postgres process\'s part of that.',
+    '    CPU ms/MB: each process\'s CPU time (every thread) per MB moved: client + server (Canopy or relay) + S3 server.',
+    '    Canopy\'s and the relay\'s bytes cross loopback twice (client → server → S3 server), direct\'s once; Canopy\'s',
+    '    figure includes its download\'s or upload\'s row written or read, not the Postgres process\'s part of that.',
     '',
   );
 
@@ -500,29 +538,33 @@ async function run(postgresVersion: string): Promise<string> {
   const api = await bench.signUp(deployment.url);
   const project = await createProject(api);
   await createBucket(project);
-  const canopy = new CanopyStorage(project);
-  const direct = new DirectStorage(storageS3Client(deployment.s3), projectBucket(project.ref));
+  const bucket = projectBucket(project.ref);
+  const storages: Record<Way, Storage> = {
+    canopy: HttpStorage.canopy(project),
+    relay: HttpStorage.relay(deployment.relayUrl, bucket),
+    direct: new DirectStorage(storageS3Client(deployment.s3), bucket),
+  };
 
   const small = randomBytes(SMALL.bytes);
   step('warm-up');
   for (let i = 0; i < WARM_UP; i++) {
-    await canopy.upload(`warm/${i}`, small, small.length);
-    await canopy.download(`warm/${i}`);
-    await direct.upload(`warm/${i}`, small, small.length);
-    await direct.download(`warm/${i}`);
+    for (const storage of Object.values(storages)) {
+      await storage.upload(`warm/${i}`, small, small.length);
+      await storage.download(`warm/${i}`);
+    }
   }
 
-  const pairs: Pair[] = [];
+  const cases: Case[] = [];
   step(`(1) ${SMALL.count} × 1 MB, one at a time`);
-  pairs.push(await smallObjects(canopy, direct, small, 1, `1 MB × ${SMALL.count}, one at a time`));
+  cases.push(await smallObjects(storages, small, 1, `1 MB × ${SMALL.count}, one at a time`));
   step(`(1) ${SMALL.count} × 1 MB, ${SMALL.parallel} at a time`);
-  pairs.push(await smallObjects(canopy, direct, small, SMALL.parallel, `1 MB × ${SMALL.count}, ${SMALL.parallel} at a time`));
+  cases.push(await smallObjects(storages, small, SMALL.parallel, `1 MB × ${SMALL.count}, ${SMALL.parallel} at a time`));
   step(`(1) ${LARGE.bytes / MB} MB × ${LARGE.times}`);
-  const large = await largeObject(canopy, direct, randomBytes(LARGE.bytes));
-  pairs.push(large);
+  const large = await largeObject(storages, randomBytes(LARGE.bytes));
+  cases.push(large);
 
   // 1 GB unless the 100 MB uploads say it would take over a minute here.
-  const canopyLargeRate = mbPerSecond(large.canopy.up);
+  const canopyLargeRate = mbPerSecond(large.rates.canopy.up);
   let hugeMb = Number(process.env.BENCH_STORAGE_HUGE_MB ?? 1024);
   let reason: string | undefined;
   if (!process.env.BENCH_STORAGE_HUGE_MB && (1024 * 1024 * 1024) / MB / canopyLargeRate > 60) {
@@ -531,17 +573,16 @@ async function run(postgresVersion: string): Promise<string> {
   }
   const hugeBytes = hugeMb * 1024 * 1024;
   step(`(2) memory during a ${hugeMb} MiB upload through Canopy`);
-  const memory = await memoryDuring(hugeBytes, (body) => canopy.upload('huge', body, hugeBytes));
-  const info = await canopy.info('huge');
-  if (info.size !== hugeBytes) throw new Error(`The huge object is ${info.size} bytes, not ${hugeBytes}`);
+  const memory = await memoryDuring(hugeBytes, (body) => storages.canopy.upload('huge', body, hugeBytes));
+  const size = await objectSize(project, 'huge');
+  if (size !== hugeBytes) throw new Error(`The huge object is ${size} bytes, not ${hugeBytes}`);
 
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const machine = `${os.availableParallelism()} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${postgresVersion}`;
   return report({
     machine,
-    pairs,
-    largeUpMs: large.upMs,
-    largeDownMs: large.downMs,
+    cases,
+    largeRunsMs: large.runsMs,
     memory: { ...memory, reason },
     runMs: performance.now() - started,
   });
@@ -569,9 +610,19 @@ async function main(): Promise<void> {
     };
     const canopy = await PartProcess.start('canopy', { dataDir: canopyDir, env });
     stops.unshift(() => canopy.part.stop());
+    const relay = await PartProcess.start('relay', { s3: settings });
+    stops.unshift(() => relay.part.stop());
     const owner = new pg.Pool({ connectionString: canopy.ready.ownerUrl, max: 2 });
     stops.unshift(() => owner.end());
-    deployment = { url: canopy.ready.url, owner, s3: settings, canopyProcess: canopy.part, s3Process: s3.part };
+    deployment = {
+      url: canopy.ready.url,
+      owner,
+      s3: settings,
+      relayUrl: relay.ready.url,
+      canopyProcess: canopy.part,
+      relayProcess: relay.part,
+      s3Process: s3.part,
+    };
     console.log(await bench.within(600_000, 'The benchmark', run(canopy.ready.postgresVersion)));
   } finally {
     agent.destroy();
