@@ -12,8 +12,9 @@ export function asOwner(url: string): string {
   return parsed.toString();
 }
 
-export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+/** A pool of `max` connections to `url`; its connections are made by `Client` (pg.Client, or a subclass that counts). */
+export function createPool(url: string, max = 10, Client?: typeof pg.Client): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, ...(Client && { Client }) });
   // A connection that fails (Postgres restarted, network gone) is logged and replaced, never fatal to the process.
   const logFailure = (error: Error) => console.error('[pg] a connection failed:', error.message);
   pool.on('error', logFailure);

@@ -93,6 +93,20 @@ interface ConnectionSizes {
   projectPoolSize: number;
 }
 
+/**
+ * pg.Client, for pools whose connections are counted together: `opened` as each starts, `closed` once its socket has
+ * closed, whatever happened (ended, failed, refused: `end` always comes).
+ */
+function countedClient(opened: () => void, closed: () => void): typeof pg.Client {
+  return class CountedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      opened();
+      this.once('end', closed);
+    }
+  };
+}
+
 class OrganizationDatabase {
   private readonly listener: pg.Pool;
   private readonly subscriber: PgSubscriber;
@@ -100,8 +114,14 @@ class OrganizationDatabase {
   private readonly pools = new Map<string, pg.Pool>();
   /** When each project's pool was last asked for a connection. */
   private readonly lastUsed = new Map<string, number>();
-  /** Pools closed but not yet ended (their connections still count), and when they will have. */
+  /** Pools closed but not yet ended, and when they will have. */
   private readonly closing = new Map<pg.Pool, Promise<void>>();
+  /**
+   * The projects' connections, each from its start until its socket has closed. Not the pools' own counts: a pool
+   * forgets a connection as soon as it starts closing it, while Postgres still has it open.
+   */
+  private connections = 0;
+  private readonly CountedClient: typeof pg.Client;
   /** Connections waiting for room, woken when a connection is released or closed. */
   private waiting: Array<() => void> = [];
   /** Projects rebuilt within the last REBUILD_MS, and whether once more at its end. */
@@ -114,6 +134,13 @@ class OrganizationDatabase {
     private readonly sizes: ConnectionSizes,
     private readonly onSchemaChange: (refs: string[]) => void,
   ) {
+    this.CountedClient = countedClient(
+      () => this.connections++,
+      () => {
+        this.connections--;
+        this.wake();
+      },
+    );
     // One connection LISTENs; another reads the announcement key, once.
     this.listener = createPool(listenUrl, 2);
     Object.assign(this.listener.options, { idleTimeoutMillis: IDLE_MS });
@@ -175,7 +202,7 @@ class OrganizationDatabase {
     const pool = this.pool(ref, databaseUrl);
     // An idle connection nobody queued for yet, or a full pool's own queue, opens nothing new.
     const opensNothing = pool.idleCount > pool.waitingCount || pool.totalCount >= this.sizes.projectPoolSize;
-    return opensNothing || this.open() < this.sizes.maxConnections ? pool.connect() : this.connectWhenRoom(ref, databaseUrl);
+    return opensNothing || this.connections < this.sizes.maxConnections ? pool.connect() : this.connectWhenRoom(ref, databaseUrl);
   }
 
   private async connectWhenRoom(ref: string, databaseUrl: string): Promise<pg.PoolClient> {
@@ -195,21 +222,18 @@ class OrganizationDatabase {
     return this.connect(ref, databaseUrl);
   }
 
-  private open(): number {
-    let open = 0;
-    for (const pool of [...this.pools.values(), ...this.closing.keys()]) open += pool.totalCount;
-    return open;
+  /** Wakes the connections waiting for room: one was released or has closed. */
+  private wake(): void {
+    this.waiting.splice(0).forEach((resolve) => resolve());
   }
 
   /** The project's pool, now the most recently used. */
   private pool(ref: string, databaseUrl: string): pg.Pool {
     let pool = this.pools.get(ref);
     if (!pool) {
-      pool = createPool(databaseUrl, this.sizes.projectPoolSize);
+      pool = createPool(databaseUrl, this.sizes.projectPoolSize, this.CountedClient);
       Object.assign(pool.options, { idleTimeoutMillis: IDLE_MS });
-      const wake = () => this.waiting.splice(0).forEach((resolve) => resolve());
-      pool.on('release', wake);
-      pool.on('remove', wake);
+      pool.on('release', () => this.wake());
       // Pools whose connections have all closed (idle too long) are let go: a thousand projects keep no thousand pools.
       for (const [other, it] of this.pools) if (it.totalCount === 0 && it.waitingCount === 0) this.end(other, it);
       this.pools.set(ref, pool);
