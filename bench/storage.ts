@@ -20,6 +20,8 @@
  *    bytes per second of wall time. Beside each, the CPU time each process spent per MB.
  * 2. Memory: the Canopy process's RSS, sampled every ~20 ms in that process, during one 1 GB upload through Canopy
  *    streamed from a generated Readable (never a 1 GB Buffer), against its RSS at idle just before.
+ * 3. Image transformations: a photo-sized JPEG made a 400 px wide WebP through Canopy, against sharp doing the same in
+ *    this process: what Canopy's row, S3 read and HTTP add to the library's own work.
  *
  * BENCH_STORAGE_HUGE_MB sets the size of (2) (default 1024, or 512 if the 100 MB uploads show 1 GB would take over a
  * minute).
@@ -91,7 +93,7 @@ class HttpStorage {
   static canopy(project: Project): HttpStorage {
     return new HttpStorage(
       (name) => new URL(`${project.apiUrl}/storage/v1/object/${BUCKET}/${name}`),
-      { apikey: project.serviceRoleKey, authorization: `Bearer ${project.serviceRoleKey}` },
+      serviceHeaders(project),
       { method: 'POST', headers: { 'x-upsert': 'true' } },
     );
   }
@@ -146,10 +148,12 @@ class HttpStorage {
   }
 }
 
+const serviceHeaders = (project: Project) => ({ apikey: project.serviceRoleKey, authorization: `Bearer ${project.serviceRoleKey}` });
+
 /** The object's size, as Canopy's storage API has it. */
 async function objectSize(project: Project, name: string): Promise<number> {
   const response = await fetch(`${project.apiUrl}/storage/v1/object/info/${BUCKET}/${name}`, {
-    headers: { apikey: project.serviceRoleKey, authorization: `Bearer ${project.serviceRoleKey}` },
+    headers: serviceHeaders(project),
     signal: AbortSignal.timeout(15_000),
   });
   if (!response.ok) throw new Error(`Info of ${name}: ${response.status} ${await response.text()}`);
@@ -385,6 +389,61 @@ async function memoryDuring(bytes: number, upload: (body: Readable) => Promise<v
   return { bytes, ms: performance.now() - start, ...samples };
 }
 
+/* ------------------------------------------------------------------ image transformations */
+
+const PHOTO = { width: 1600, height: 1200, toWidth: 400, times: 40, warmUp: 5 };
+
+interface Transformations {
+  sourceBytes: number;
+  canopyMs: number[];
+  sharpMs: number[];
+}
+
+/** Canopy's transformation of `name` to PHOTO.toWidth px wide WebP, read to its end. */
+function transformedByCanopy(project: Project, name: string): Promise<unknown> {
+  const url = new URL(`${project.apiUrl}/storage/v1/render/image/authenticated/${BUCKET}/${name}?width=${PHOTO.toWidth}`);
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers: { ...serviceHeaders(project), accept: 'image/webp' } }, (response) => {
+      if (response.statusCode !== 200 || response.headers['content-type'] !== 'image/webp') {
+        response.resume();
+        reject(new Error(`Transformation of ${name}: ${response.statusCode} ${response.headers['content-type']}`));
+        return;
+      }
+      consume(response, false).then(resolve, reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+/**
+ * (3) A photo-sized JPEG (noise, so that it compresses as a photo does) made PHOTO.toWidth px wide WebP, one at a time,
+ * PHOTO.times each way: through Canopy (its row read, its bytes from S3, the transformation), and by sharp in this
+ * process on the same bytes, set up as Canopy sets it up (no cache, one thread per image). The two alternate.
+ */
+async function imageTransformations(project: Project, canopy: HttpStorage): Promise<Transformations> {
+  const sharp = (await import('sharp')).default;
+  sharp.cache(false);
+  sharp.concurrency(1);
+  const noise = { type: 'gaussian', mean: 128, sigma: 40 } as const;
+  const source = await sharp({ create: { width: PHOTO.width, height: PHOTO.height, channels: 3, background: 'gray', noise } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  await canopy.upload('photo.jpg', source, source.length);
+  const ways = {
+    canopy: () => transformedByCanopy(project, 'photo.jpg'),
+    sharp: () => sharp(source, { autoOrient: true }).resize({ width: PHOTO.toWidth }).webp({ quality: 80 }).toBuffer(),
+  };
+  const times = { canopy: [] as number[], sharp: [] as number[] };
+  for (let run = 0; run < PHOTO.warmUp + PHOTO.times; run++) {
+    for (const way of run % 2 === 0 ? (['canopy', 'sharp'] as const) : (['sharp', 'canopy'] as const)) {
+      const start = performance.now();
+      await ways[way]();
+      if (run >= PHOTO.warmUp) times[way].push(performance.now() - start);
+    }
+  }
+  return { sourceBytes: source.length, canopyMs: times.canopy, sharpMs: times.sharp };
+}
+
 /* ------------------------------------------------------------------ the project */
 
 async function createProject(api: Api): Promise<Project> {
@@ -443,6 +502,7 @@ interface Measured {
   cases: Case[];
   largeRunsMs: Record<Way, { up: number[]; down: number[] }>;
   memory: Memory & { reason?: string };
+  transformations: Transformations;
   runMs: number;
 }
 
@@ -522,6 +582,23 @@ function report(m: Measured): string {
       [9, 9, 10, 10, 13, 9, 17, 18],
     ),
     '',
+  );
+
+  const { sourceBytes, canopyMs, sharpMs } = m.transformations;
+  const [canopyMedian, sharpMedian] = [median(canopyMs), median(sharpMs)];
+  lines.push(
+    `(3) image transformations, one at a time: a ${PHOTO.width} × ${PHOTO.height} JPEG (${bench.kib(sourceBytes)}) made ` +
+      `${PHOTO.toWidth} px wide WebP, ${PHOTO.times} times each way; Canopy: GET /render/image/authenticated (row, bytes from ` +
+      'S3, transformation); sharp alone: the same transformation in the clients\' process',
+    ...table(
+      ['', 'median', 'p95', 'sharp alone / Canopy'],
+      [
+        ['Canopy', bench.ms(canopyMedian), bench.ms(bench.percentile(canopyMs, 95)), `${(sharpMedian / canopyMedian).toFixed(2)}×`],
+        ['sharp alone', bench.ms(sharpMedian), bench.ms(bench.percentile(sharpMs, 95)), ''],
+      ],
+      [12, 8, 8, 20],
+    ),
+    '',
     `Whole run: ${bench.ms(m.runMs)}.`,
     'Reproduce: PATH=$PWD/node_modules/.bin:$PATH tsx bench/storage.ts   (Node 24; data under CANOPY_DATA_DIR, ' +
       'default .canopy/bench-storage, wiped first; BENCH_STORAGE_HUGE_MB sets the size of (2); no node flags needed)',
@@ -539,8 +616,9 @@ async function run(postgresVersion: string): Promise<string> {
   const project = await createProject(api);
   await createBucket(project);
   const bucket = projectBucket(project.ref);
+  const canopy = HttpStorage.canopy(project);
   const storages: Record<Way, Storage> = {
-    canopy: HttpStorage.canopy(project),
+    canopy,
     relay: HttpStorage.relay(deployment.relayUrl, bucket),
     direct: new DirectStorage(storageS3Client(deployment.s3), bucket),
   };
@@ -573,9 +651,11 @@ async function run(postgresVersion: string): Promise<string> {
   }
   const hugeBytes = hugeMb * 1024 * 1024;
   step(`(2) memory during a ${hugeMb} MiB upload through Canopy`);
-  const memory = await memoryDuring(hugeBytes, (body) => storages.canopy.upload('huge', body, hugeBytes));
+  const memory = await memoryDuring(hugeBytes, (body) => canopy.upload('huge', body, hugeBytes));
   const size = await objectSize(project, 'huge');
   if (size !== hugeBytes) throw new Error(`The huge object is ${size} bytes, not ${hugeBytes}`);
+  step('(3) image transformations');
+  const transformations = await imageTransformations(project, canopy);
 
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const machine = `${os.availableParallelism()} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${postgresVersion}`;
@@ -584,6 +664,7 @@ async function run(postgresVersion: string): Promise<string> {
     cases,
     largeRunsMs: large.runsMs,
     memory: { ...memory, reason },
+    transformations,
     runMs: performance.now() - started,
   });
 }

@@ -14,10 +14,8 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import test, { type ExecutionContext } from 'ava';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { type ObjectReaderOptions, S3ObjectReader, S3ReadError, UnframedResponse } from '../server/src/storage/object-reader.ts';
 import { openBytes } from '../server/src/projects/storage/routes/s3-bytes.ts';
 import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
@@ -25,6 +23,7 @@ import { type SignedInUser, signUp as signUpOwner } from './support/client.ts';
 import { newOrganization, waitFor } from './support/org-fixtures.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
+import { asDba, bytes, newBucket, raw, signedUp, supabase, unique } from './support/storage.ts';
 
 /** Canopy's connections to S3, as the proxy between them saw them: the request lines sent on each, and whether
  * it is closed. */
@@ -76,49 +75,6 @@ function sharedProject() {
   return shared;
 }
 
-function supabase(project: ActiveProject, key = project.anonKey): SupabaseClient {
-  return createClient(project.apiUrl, key, { auth: { persistSession: false, autoRefreshToken: false } });
-}
-
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-/** SQL as the project's DBA (its owner login), as the project's developers write policies. */
-async function asDba<T = any>(project: ActiveProject, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(project.databaseUrl);
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function newBucket(project: ActiveProject, options: Parameters<SupabaseClient['storage']['createBucket']>[1] = { public: false }) {
-  const id = unique('b');
-  const { error } = await supabase(project, project.serviceRoleKey).storage.createBucket(id, options);
-  if (error) throw error;
-  return id;
-}
-
-async function signedUp(project: ActiveProject) {
-  const client = supabase(project);
-  const { data, error } = await client.auth.signUp({ email: `${unique('user')}@example.com`, password: 'a fine passphrase' });
-  if (error || !data.session) throw new Error(`sign-up failed: ${error?.message}`);
-  return { client, user: data.user! };
-}
-
-async function raw(project: ActiveProject, path: string, init: RequestInit & { key?: string | null } = {}) {
-  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
-  if (init.key !== null) headers.apikey = init.key ?? project.serviceRoleKey;
-  const response = await fetch(`${project.apiUrl}/storage/v1${path}`, { ...init, headers });
-  const text = await response.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body, headers: response.headers };
-}
-
 /** The S3 keys of a project's stored bytes. */
 async function storedKeys(project: ActiveProject) {
   const names: string[] = [];
@@ -126,8 +82,6 @@ async function storedKeys(project: ActiveProject) {
   for await (const item of s3.listObjectsV2(projectBucket(project.ref), 'objects/', true)) if (item.name) names.push(item.name);
   return names.sort();
 }
-
-const bytes = (text: string) => new TextEncoder().encode(text);
 
 test('buckets: create, list, get, update, empty and delete with the service role key', async (t) => {
   const project = await sharedProject();
@@ -529,13 +483,6 @@ test('limits: file size (413, before the bytes are stored), MIME types, and bad 
   t.like(badJson, { status: 400, body: { statusCode: '400', error: 'invalid_input' } });
   t.like(await raw(project, '/nothing'), { status: 404, body: { statusCode: '404', error: 'not_found' } });
   t.like(await raw(project, '/bucket', { key: null }), { status: 401, body: { statusCode: '401' } });
-  // Image transformations are not built, and say so (to a keyless public URL too), rather than that the object is missing.
-  const transformed = await supabase(project, project.serviceRoleKey).storage.from('any').download('a.png', { transform: { width: 10 } });
-  t.is((transformed.error as any)?.status, 501);
-  t.like(await raw(project, '/render/image/public/any/a.png?width=10', { key: null }), {
-    status: 501,
-    body: { statusCode: '501', error: 'not_implemented' },
-  });
 });
 
 test("the plan's storage quota: an upload that would pass it is refused before its bytes are stored", async (t) => {

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type * as Minio from 'minio';
+import type { FairSlots } from '../../fair-slots.ts';
 import { S3ObjectReader } from '../../storage/object-reader.ts';
 import { storageS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
@@ -15,6 +16,7 @@ import { StorageError, sendStorageError } from './errors.ts';
 import { bucketRoutes } from './routes/bucket.ts';
 import { listRoutes } from './routes/list.ts';
 import { objectRoutes } from './routes/object.ts';
+import { renderRoutes, transformationSlots } from './routes/render.ts';
 import { signRoutes } from './routes/sign.ts';
 import { uploadRoutes } from './routes/upload.ts';
 
@@ -23,6 +25,8 @@ export interface StorageDependencies {
   /** Downloads' bytes (uploads and everything else go through `s3`). */
   reader: S3ObjectReader;
   earlyReads: EarlyReads;
+  /** Image transformations running and waiting (render.ts). */
+  transformations: FairSlots;
 }
 
 /** JSON requests are small; uploads stream and have their own limit. */
@@ -40,7 +44,7 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     return;
   }
   const reader = new S3ObjectReader();
-  const dependencies = { s3: storageS3Client(s3), reader, earlyReads: new EarlyReads(reader) };
+  const dependencies = { s3: storageS3Client(s3), reader, earlyReads: new EarlyReads(reader), transformations: transformationSlots() };
   app.addHook('onClose', async () => dependencies.reader.close());
   // supabase-js sends some JSON requests with a JSON content type and no body: that is an empty request.
   app.addHook('onRequest', async (request) => {
@@ -56,10 +60,7 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     objectRoutes(json, dependencies);
     listRoutes(json, dependencies);
     signRoutes(json, dependencies);
-    // Image transformations (storage-js's `transform` option) are not built: said so, not as a missing object.
-    json.get('/render/image/*', { config: { apikeyOptional: true } }, async () => {
-      throw new StorageError(501, 'not_implemented', 'Image transformations are not available on this server: download the original');
-    });
+    renderRoutes(json, dependencies);
   });
   await app.register(async (raw) => uploadRoutes(raw, dependencies));
 }

@@ -43,9 +43,17 @@ export async function findObject(context: StorageContext, bucket: string, name: 
   return rows[0] as ObjectRow;
 }
 
-function objectParams(request: FastifyRequest) {
+export function objectParams(request: FastifyRequest) {
   const params = request.params as { bucket: string; '*': string };
   return { bucket: bucketId(params.bucket), name: objectName(params['*']) };
+}
+
+/** The bucket and name of an object on a public route: only a public bucket's are served there. */
+export async function publicObjectParams(context: StorageContext, request: FastifyRequest) {
+  const object = objectParams(request);
+  const found = await findBucket(context, object.bucket, 'service');
+  if (!found.public) throw new StorageError(400, 'not_found', 'Bucket not found or not public');
+  return object;
 }
 
 /** A GET answered with the whole object whatever its row says, if it is there: nothing to weigh against its version. */
@@ -88,10 +96,7 @@ export function objectRoutes(app: FastifyInstance, dependencies: StorageDependen
   // Public buckets' objects, with or without a key (a public URL is used as is, by browsers).
   app.get('/object/public/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
     const context = storageContext(request, s3);
-    const object = objectParams(request);
-    const found = await findBucket(context, object.bucket, 'service');
-    if (!found.public) throw new StorageError(400, 'not_found', 'Bucket not found or not public');
-    return download(context, dependencies, request, reply, object);
+    return download(context, dependencies, request, reply, await publicObjectParams(context, request));
   });
 
   app.get('/object/info/:bucket/*', async (request) => {
@@ -205,30 +210,17 @@ async function sendObject(
   early?: EarlyRead,
 ) {
   const size = Number(row.size);
-  // The validators and caching, which a 304 carries too (Last-Modified is to the second).
-  const version = {
-    etag: validHeader(reply, 'etag', row.metadata.eTag),
-    lastModified: new Date(Math.floor(new Date(row.updated_at).getTime() / 1000) * 1000),
-  };
+  // The validators and caching, which a 304 carries too.
+  const version = { etag: validHeader(reply, 'etag', row.metadata.eTag), lastModified: setCaching(reply, row) };
   if (version.etag) reply.header('etag', version.etag);
-  const cacheControl = validHeader(reply, 'cache-control', row.metadata.cacheControl);
-  if (cacheControl) reply.header('cache-control', cacheControl);
-  reply.header('last-modified', version.lastModified.toUTCString());
   if (isPreconditionFailed(request.headers, version)) {
     throw new StorageError(412, 'precondition_failed', 'The object is not the version asked for (If-Match, If-Unmodified-Since)');
   }
   if (isNotModified(request.headers, version)) return reply.status(304).send();
 
   reply.header('content-type', validHeader(reply, 'content-type', row.mime_type) ?? 'application/octet-stream');
-  // Uploaded HTML or SVG is served on the console's origin: sandboxed, it runs no script and has no origin's rights.
-  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
-  reply.header('x-content-type-options', 'nosniff');
+  setContentHeaders(request, reply, row);
   reply.header('accept-ranges', 'bytes');
-  const attachmentName = (request.query as { download?: string }).download;
-  if (attachmentName !== undefined) {
-    const filename = attachmentName || row.name.split('/').pop()!;
-    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
-  }
   const range = requestedRange(request.headers, version, size);
   if (range === 'unsatisfiable') {
     return reply.status(416).header('content-range', `bytes */${size}`).send();
@@ -242,6 +234,27 @@ async function sendObject(
   if (size === 0) return reply.header('content-length', 0).send(Buffer.alloc(0));
   if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
   return readBytes(context, reader, objectKey(row.id), range ?? { start: 0, end: size - 1, whole: true }, reply, early);
+}
+
+/** The row's Cache-Control (if valid) and its Last-Modified, which is returned (to the second, as HTTP has it). */
+export function setCaching(reply: FastifyReply, row: ObjectRow): Date {
+  const cacheControl = validHeader(reply, 'cache-control', row.metadata.cacheControl);
+  if (cacheControl) reply.header('cache-control', cacheControl);
+  const lastModified = new Date(Math.floor(new Date(row.updated_at).getTime() / 1000) * 1000);
+  reply.header('last-modified', lastModified.toUTCString());
+  return lastModified;
+}
+
+/** What a browser may do with the content: run nothing, sniff nothing; save it under a name if `?download` asks. */
+export function setContentHeaders(request: FastifyRequest, reply: FastifyReply, row: ObjectRow): void {
+  // Uploaded HTML or SVG is served on the console's origin: sandboxed, it runs no script and has no origin's rights.
+  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+  reply.header('x-content-type-options', 'nosniff');
+  const attachmentName = (request.query as { download?: string }).download;
+  if (attachmentName !== undefined) {
+    const filename = attachmentName || row.name.split('/').pop()!;
+    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
+  }
 }
 
 /**

@@ -2,13 +2,16 @@
  * Signed URLs: `POST /object/sign/:bucket/*` (one) and `POST /object/sign/:bucket` (many) give, to a caller who may
  * read the object, a URL naming it with a token: a JWT signed with the project's secret, carrying the bucket and
  * path and an expiry. `GET /object/sign/:bucket/*?token=…` serves it to anyone, with or without a key; the token
- * cannot serve any other object, and is no API key (it has no role). Signed upload URLs are made the same way
+ * cannot serve any other object, and is no API key (it has no role). Asked with a `transform`, the URL is
+ * `/render/image/sign/…` (render.ts) and its token names the transformation too: it serves that transformation
+ * only, never the original (which a thumbnail's link must not give away). Signed upload URLs are made the same way
  * (`POST /object/upload/sign/:bucket/*`), for a caller who may write the object, and used with a PUT (upload.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import { type StorageContext, storageContext } from '../context.ts';
 import { invalidInput, StorageError } from '../errors.ts';
+import { type Transformation, transformationOf } from '../images.ts';
 import { bucketId, expiresIn, objectName } from '../input.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { findBucket } from './bucket.ts';
@@ -16,6 +19,7 @@ import { download, findObject } from './object.ts';
 import { checkUpload } from './upload.ts';
 
 const PURPOSE = 'storage:download';
+const RENDER_PURPOSE = 'storage:render';
 const UPLOAD_PURPOSE = 'storage:upload';
 /** Signed upload URLs last two hours, as Supabase's. */
 const UPLOAD_SECONDS = 2 * 60 * 60;
@@ -54,11 +58,18 @@ export async function verifyUploadToken(context: StorageContext, token: unknown,
   return { owner: typeof payload.owner === 'string' ? payload.owner : null, upsert: payload.upsert === true };
 }
 
-/** A signed download path (under /storage/v1) for one object. */
-export async function sign(project: Signer, bucket: string, name: string, seconds: number): Promise<string> {
-  const token = await tokenFor(project, { url: `${bucket}/${name}`, purpose: PURPOSE }, seconds);
+/** The transformation a signed render URL's token names, if the token is for this object. */
+export async function verifyRenderToken(context: StorageContext, token: unknown, bucket: string, name: string) {
+  return transformationOf((await verifyToken(context, token, RENDER_PURPOSE, bucket, name)).transform);
+}
+
+/** A signed download path (under /storage/v1) for one object, or for one transformation of it. */
+export async function sign(project: Signer, bucket: string, name: string, seconds: number, transform?: Transformation): Promise<string> {
+  const url = `${bucket}/${name}`;
+  const claims = transform ? { url, purpose: RENDER_PURPOSE, transform } : { url, purpose: PURPOSE };
+  const token = await tokenFor(project, claims, seconds);
   // Unencoded: storage-js runs the whole URL through encodeURI.
-  return `/object/sign/${bucket}/${name}?token=${token}`;
+  return `/${transform ? 'render/image' : 'object'}/sign/${url}?token=${token}`;
 }
 
 /** A signed upload path (under /storage/v1) for one object, uploading as `owner`. */
@@ -85,9 +96,11 @@ export function signRoutes(app: FastifyInstance, dependencies: StorageDependenci
     const params = request.params as { bucket: string; '*': string };
     const bucket = bucketId(params.bucket);
     const name = objectName(params['*']);
-    const seconds = expiresIn((request.body as { expiresIn?: unknown } | undefined)?.expiresIn);
+    const body = (request.body ?? {}) as { expiresIn?: unknown; transform?: unknown };
+    const seconds = expiresIn(body.expiresIn);
+    const transform = body.transform === undefined ? undefined : transformationOf(body.transform);
     await findObject(context, bucket, name);
-    return { signedURL: await sign(context, bucket, name, seconds) };
+    return { signedURL: await sign(context, bucket, name, seconds, transform) };
   });
 
   app.post('/object/sign/:bucket', async (request) => {

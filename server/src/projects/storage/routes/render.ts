@@ -1,0 +1,100 @@
+/**
+ * Transformed images (images.ts), on the routes storage-js calls with its `transform` option, each deciding access as
+ * the download it mirrors: `/render/image/authenticated/:bucket/*` (RLS on the row, as the caller),
+ * `/render/image/public/:bucket/*` (public buckets, with or without a key) and `/render/image/sign/:bucket/*?token=`
+ * (a signed URL whose token names the object and the transformation: sign.ts).
+ *
+ * Transformations take a core each while they run, so a server runs at most half as many at once as it has cores,
+ * shared by turns between projects (FairSlots): a project that asks for many waits behind itself, and past a few
+ * waiting is told to slow down (429), without holding up another project's images.
+ */
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FairSlots, SlotsFull } from '../../../fair-slots.ts';
+import { type StorageContext, objectKey, storageContext } from '../context.ts';
+import { objectNotFound, StorageError } from '../errors.ts';
+import { checkSourceSize, MAX_SOURCE_BYTES, type Transformation, transformationOf, transformImage } from '../images.ts';
+import type { StorageDependencies } from '../routes.ts';
+import { findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
+import { verifyRenderToken } from './sign.ts';
+
+/** Transformations waiting per project before it is told to slow down. */
+const WAITING_PER_PROJECT = 8;
+
+export function transformationSlots(): FairSlots {
+  return new FairSlots(Math.max(1, Math.floor(os.availableParallelism() / 2)), WAITING_PER_PROJECT);
+}
+
+export function renderRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
+  const { s3 } = dependencies;
+  app.get('/render/image/authenticated/:bucket/*', async (request, reply) => {
+    const context = storageContext(request, s3);
+    return render(context, dependencies, request, reply, objectParams(request), transformationOf(request.query));
+  });
+
+  app.get('/render/image/public/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
+    const context = storageContext(request, s3);
+    const object = await publicObjectParams(context, request);
+    return render(context, dependencies, request, reply, object, transformationOf(request.query));
+  });
+
+  // The token names the transformation: the URL's own query cannot change it.
+  app.get('/render/image/sign/:bucket/*', { config: { apikeyOptional: true } }, async (request, reply) => {
+    const context = storageContext(request, s3);
+    const object = objectParams(request);
+    const transformation = await verifyRenderToken(
+      context,
+      (request.query as { token?: unknown }).token,
+      object.bucket,
+      object.name,
+    );
+    return render(context, dependencies, request, reply, object, transformation, 'service');
+  });
+}
+
+/** The object's row as the caller (or the service role, for a signed URL), then its bytes, transformed. */
+async function render(
+  context: StorageContext,
+  { transformations }: StorageDependencies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { bucket, name }: { bucket: string; name: string },
+  transformation: Transformation,
+  as: 'caller' | 'service' = 'caller',
+) {
+  const row = await findObject(context, bucket, name, as);
+  checkSourceSize(Number(row.size));
+  const image = await transformations
+    .run(context.ref, async () =>
+      transformImage(await sourceBytes(context, objectKey(row.id)), transformation, request.headers.accept),
+    )
+    .catch((error) => {
+      throw error instanceof SlotsFull
+        ? new StorageError(429, 'rate_limited', 'Too many image transformations are waiting for this project')
+        : error;
+    });
+  setCaching(reply, row);
+  setContentHeaders(request, reply, row);
+  // The format follows the Accept header (WebP for clients that take it).
+  reply.header('vary', 'accept');
+  return reply.type(image.contentType).send(image.data);
+}
+
+/** The bytes of `key`, whole: a source image is at most MAX_SOURCE_BYTES (checked against its row before). */
+async function sourceBytes(context: StorageContext, key: string): Promise<Buffer> {
+  const stream: Readable = await context.s3.getObject(context.s3Bucket, key).catch((error: { code?: string }) => {
+    throw error.code === 'NoSuchKey' ? objectNotFound() : error;
+  });
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > MAX_SOURCE_BYTES) {
+      stream.destroy();
+      checkSourceSize(length);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}

@@ -1,0 +1,290 @@
+/**
+ * Image transformations of a project's storage, as app developers ask for them through supabase-js (`transform` on
+ * download, getPublicUrl and createSignedUrl): sizes and resize modes, formats, who may transform what (RLS, public
+ * buckets, signed URLs, other projects), bad input, and how transformations are shared between projects.
+ */
+import sharp from 'sharp';
+import test from 'ava';
+import { FairSlots, SlotsFull } from '../server/src/fair-slots.ts';
+import { signUp as signUpOwner } from './support/client.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type ActiveProject, activeProject } from './support/projects.ts';
+import { asDba, bytes, newBucket, raw, signedUp, supabase } from './support/storage.ts';
+
+let platform: TestPlatform;
+test.before(async () => {
+  platform = await startTestPlatform();
+});
+test.after.always(async () => {
+  await platform?.stop();
+});
+
+let shared: Promise<ActiveProject> | undefined;
+const sharedProject = () => (shared ??= signUpOwner(platform).then((owner) => activeProject(platform, owner)));
+
+/** A 400 × 200 picture: red left half, blue right half. */
+const picture = (format: 'png' | 'jpeg' = 'png') =>
+  sharp({ create: { width: 400, height: 200, channels: 3, background: 'blue' } })
+    .composite([{ input: { create: { width: 200, height: 200, channels: 3, background: 'red' } }, left: 0, top: 0 }])
+    .toFormat(format)
+    .toBuffer();
+
+async function imageOf(data: Blob | Buffer | null | undefined) {
+  if (!data) throw new Error('No image came back');
+  const buffer = Buffer.isBuffer(data) ? data : Buffer.from(await data.arrayBuffer());
+  const { format, width, height } = await sharp(buffer).metadata();
+  return { format, width, height };
+}
+
+/** A bucket holding the picture as `pic.png` (and as `pic.jpg`), uploaded with the service role key. */
+async function bucketWithPicture(project: ActiveProject, options = { public: false }) {
+  const bucket = await newBucket(project, options);
+  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
+  for (const [name, format] of [
+    ['pic.png', 'png'],
+    ['pic.jpg', 'jpeg'],
+  ] as const) {
+    const { error } = await files.upload(name, await picture(format), { contentType: `image/${format}`, cacheControl: '60' });
+    if (error) throw error;
+  }
+  return { bucket, files };
+}
+
+test('transformations: width and height, resized by cover, contain or fill; the format asked for, or WebP for clients that take it', async (t) => {
+  const project = await sharedProject();
+  const { bucket, files } = await bucketWithPicture(project);
+
+  // Node's fetch (supabase-js's) accepts */*: the original format, resized.
+  t.like(await imageOf((await files.download('pic.png', { transform: { width: 100, height: 100 } })).data), {
+    format: 'png',
+    width: 100,
+    height: 100,
+  });
+  t.like(await imageOf((await files.download('pic.png', { transform: { width: 100, height: 100, resize: 'contain' } })).data), {
+    width: 100,
+    height: 50,
+  });
+  t.like(await imageOf((await files.download('pic.png', { transform: { width: 100, height: 100, resize: 'fill' } })).data), {
+    width: 100,
+    height: 100,
+  });
+  t.like(await imageOf((await files.download('pic.png', { transform: { width: 100 } })).data), { width: 100, height: 50 });
+  t.like(await imageOf((await files.download('pic.png', { transform: { height: 50 } })).data), { width: 100, height: 50 });
+  // cover crops the middle: the left half is red, the right blue.
+  const covered = await (await files.download('pic.png', { transform: { width: 100, height: 100 } })).data!.arrayBuffer();
+  const { data: pixels } = await sharp(Buffer.from(covered)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  t.deepEqual([...pixels.subarray(0, 3)], [255, 0, 0]);
+  t.deepEqual([...pixels.subarray(pixels.length - 3)], [0, 0, 255]);
+
+  // A browser's Accept: WebP, unless the original format (or AVIF) is asked for.
+  const accept = { accept: 'image/avif,image/webp,*/*' };
+  const webp = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=80`, { headers: accept });
+  t.is(webp.headers.get('content-type'), 'image/webp');
+  t.like(await imageOf(webp.buffer), { format: 'webp', width: 80, height: 40 });
+  t.is(webp.headers.get('vary'), 'accept');
+  t.is(webp.headers.get('cache-control'), 'max-age=60');
+  t.is(webp.headers.get('x-content-type-options'), 'nosniff');
+  t.truthy(webp.headers.get('last-modified'));
+  const origin = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=80&format=origin`, { headers: accept });
+  t.like({ type: origin.headers.get('content-type'), ...(await imageOf(origin.buffer)) }, { type: 'image/jpeg', format: 'jpeg' });
+  const avif = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=80&format=avif`);
+  t.like(
+    { type: avif.headers.get('content-type'), ...(await imageOf(avif.buffer)) },
+    { type: 'image/avif', format: 'heif', width: 80 },
+  );
+
+  // Quality: lower is smaller. A download name, as for objects.
+  const [low, high] = await Promise.all(
+    [20, 100].map((quality) =>
+      raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=300&quality=${quality}&format=origin`),
+    ),
+  );
+  t.true(low.buffer.length < high.buffer.length);
+  // A PNG stays full colour whatever the quality: it is no lossy format.
+  const png = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=300&quality=20`);
+  t.false((await sharp(png.buffer).metadata()).isPalette);
+  const named = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10&download=small.jpg`);
+  t.is(named.headers.get('content-disposition'), "attachment; filename*=UTF-8''small.jpg");
+});
+
+test('public URLs and signed URLs of transformations; a signed transformation is fixed by its token and never opens the original', async (t) => {
+  const project = await sharedProject();
+  const open = await bucketWithPicture(project, { public: true });
+  const closed = await bucketWithPicture(project);
+  const anon = supabase(project).storage;
+
+  const publicUrl = anon.from(open.bucket).getPublicUrl('pic.png', { transform: { width: 50 } }).data.publicUrl;
+  t.regex(publicUrl, /\/render\/image\/public\//);
+  const fromPublic = await fetch(publicUrl);
+  t.is(fromPublic.status, 200);
+  t.like(await imageOf(Buffer.from(await fromPublic.arrayBuffer())), { width: 50, height: 25 });
+  t.is((await fetch(anon.from(closed.bucket).getPublicUrl('pic.png', { transform: { width: 50 } }).data.publicUrl)).status, 400);
+
+  const { data, error } = await closed.files.createSignedUrl('pic.png', 60, { transform: { width: 40, height: 40 } });
+  t.falsy(error);
+  const signed = new URL(data!.signedUrl);
+  t.regex(signed.pathname, /\/render\/image\/sign\//);
+  t.like(await imageOf(Buffer.from(await (await fetch(signed)).arrayBuffer())), { width: 40, height: 40 });
+  // The query cannot change what the token names.
+  const widened = new URL(signed);
+  widened.searchParams.set('width', '300');
+  t.like(await imageOf(Buffer.from(await (await fetch(widened)).arrayBuffer())), { width: 40, height: 40 });
+  // Nor is the token a way to the original, nor a plain signed URL's token a way to transformations.
+  const original = new URL(signed);
+  original.pathname = original.pathname.replace('/render/image/sign/', '/object/sign/');
+  t.is((await fetch(original)).status, 400);
+  const plain = new URL((await closed.files.createSignedUrl('pic.png', 60)).data!.signedUrl);
+  plain.pathname = plain.pathname.replace('/object/sign/', '/render/image/sign/');
+  t.is((await fetch(plain)).status, 400);
+  // A transformation out of range is refused when the URL is made.
+  t.is(((await closed.files.createSignedUrl('pic.png', 60, { transform: { width: 9000 } })).error as any)?.status, 400);
+});
+
+test('RLS decides transformations as it does downloads; other projects’ keys, users and tokens get nothing', async (t) => {
+  const project = await sharedProject();
+  const { bucket, files } = await bucketWithPicture(project);
+  await files.copy('pic.png', 'shared/pic.png');
+  await asDba(
+    project,
+    `create policy shared_read on "p_${project.ref}_storage".objects for select
+    using (bucket_id = '${bucket}' and name like 'shared/%' and canopy.role() = 'authenticated')`,
+  );
+  const user = (await signedUp(project)).client.storage.from(bucket);
+  t.like(await imageOf((await user.download('shared/pic.png', { transform: { width: 20 } })).data), { width: 20 });
+  t.is(((await user.download('pic.png', { transform: { width: 20 } })).error as any)?.status, 404);
+  t.is(
+    (
+      (
+        await supabase(project)
+          .storage.from(bucket)
+          .download('shared/pic.png', { transform: { width: 20 } })
+      ).error as any
+    )?.status,
+    404,
+  );
+
+  const other = await activeProject(platform, await signUpOwner(platform));
+  const theirs = await bucketWithPicture(other, { public: true });
+  const { data } = await theirs.files.createSignedUrl('pic.png', 60, { transform: { width: 10 } });
+  const token = new URL(data!.signedUrl).searchParams.get('token');
+  // Their API refuses our key; ours does not know their bucket, nor their token.
+  t.is(
+    (await raw(other, `/render/image/authenticated/${theirs.bucket}/pic.png?width=10`, { key: project.serviceRoleKey })).status,
+    401,
+  );
+  t.is((await raw(project, `/render/image/authenticated/${theirs.bucket}/pic.png?width=10`)).status, 404);
+  t.is((await raw(project, `/render/image/public/${theirs.bucket}/pic.png?width=10`, { key: null })).status, 404);
+  t.is((await raw(project, `/render/image/sign/${theirs.bucket}/pic.png?token=${token}`, { key: null })).status, 400);
+});
+
+test('bad input: sizes, modes, formats and qualities out of range are 400; what is no image, or too large an image, is 422', async (t) => {
+  const project = await sharedProject();
+  const { bucket, files } = await bucketWithPicture(project);
+  for (const query of [
+    'width=0',
+    'width=2501',
+    'width=abc',
+    'height=-1',
+    'width=1e3',
+    'resize=stretch',
+    'quality=10',
+    'quality=101',
+    'format=gif',
+  ]) {
+    t.like(
+      await raw(project, `/render/image/authenticated/${bucket}/pic.png?${query}`),
+      { status: 400, body: { error: 'invalid_input' } },
+      query,
+    );
+  }
+  t.like(await raw(project, `/render/image/authenticated/${bucket}/missing.png?width=10`), {
+    status: 404,
+    body: { error: 'not_found' },
+  });
+
+  await files.upload('notes.txt', bytes('not a picture'), { contentType: 'image/png' });
+  await files.upload('drawing.svg', bytes('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), {
+    contentType: 'image/svg+xml',
+  });
+  for (const name of ['notes.txt', 'drawing.svg']) {
+    t.like(
+      await raw(project, `/render/image/authenticated/${bucket}/${name}?width=10`),
+      { status: 422, body: { error: 'invalid_image' } },
+      name,
+    );
+  }
+  // Over 50 megapixels (a small file: one colour), and over 25 MB.
+  const huge = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: 'white' } })
+    .png()
+    .toBuffer();
+  await files.upload('huge.png', huge, { contentType: 'image/png' });
+  await files.upload('heavy.png', Buffer.concat([await picture(), Buffer.alloc(26 * 1024 * 1024)]), { contentType: 'image/png' });
+  for (const name of ['huge.png', 'heavy.png']) {
+    t.like(
+      await raw(project, `/render/image/authenticated/${bucket}/${name}?width=10`),
+      { status: 422, body: { error: 'image_too_large' } },
+      name,
+    );
+  }
+  // The original is still there for a plain download.
+  t.is((await raw(project, `/object/${bucket}/huge.png`)).buffer.length, huge.length);
+});
+
+test('one project’s burst of transformations waits behind itself, not in front of another project’s, and past a few waiting is told to slow down', async (t) => {
+  // Projects of their own: the burst must not queue the other tests' transformations.
+  const [busy, quiet] = await Promise.all(
+    [signUpOwner(platform), signUpOwner(platform)].map(async (owner) => activeProject(platform, await owner)),
+  );
+  const [busyPicture, quietPicture] = [await bucketWithPicture(busy), await bucketWithPicture(quiet)];
+
+  // AVIF at 800 × 400 takes a while to encode: the burst's transformations queue.
+  const finished: string[] = [];
+  let refused: () => void;
+  const firstRefusal = new Promise<void>((resolve) => (refused = resolve));
+  const burst = Array.from({ length: 30 }, (_, i) =>
+    raw(busy, `/render/image/authenticated/${busyPicture.bucket}/pic.png?width=${800 - i}&format=avif`).then(({ status }) => {
+      finished.push(`busy ${status}`);
+      if (status === 429) refused();
+      return status;
+    }),
+  );
+  // Once one of the burst is refused, as many as may wait are waiting: the quiet project's one comes after them.
+  await Promise.race([firstRefusal, Promise.all(burst)]);
+  const quietOne = await raw(quiet, `/render/image/authenticated/${quietPicture.bucket}/pic.png?width=10`);
+  finished.push('quiet');
+  const statuses = await Promise.all(burst);
+
+  t.is(quietOne.status, 200);
+  t.true(statuses.includes(429), 'some of the burst is told to slow down');
+  t.true(statuses.every((status) => status === 200 || status === 429));
+  // Its turn came after at most one more of the busy project's for each slot, not after all that were waiting.
+  const servedBefore = finished.slice(0, finished.indexOf('quiet')).filter((entry) => entry === 'busy 200').length;
+  const served = statuses.filter((status) => status === 200).length;
+  t.true(servedBefore < served - 2, `${servedBefore} of ${served} served before the quiet project's one`);
+});
+
+test('fair slots: at most so many run at once; waiting owners take turns; an owner with too many waiting is refused', async (t) => {
+  const slots = new FairSlots(1, 2);
+  const started: string[] = [];
+  const gates = new Map<string, () => void>();
+  const task = (name: string) => () => {
+    started.push(name);
+    return new Promise<void>((resolve) => gates.set(name, resolve));
+  };
+  const runs = [slots.run('a', task('a1')), slots.run('a', task('a2')), slots.run('a', task('a3')), slots.run('b', task('b1'))];
+  await t.throwsAsync(slots.run('a', task('a4')), { instanceOf: SlotsFull });
+  t.is(slots.waitingCount, 3);
+  const finish = async (name: string) => {
+    gates.get(name)!();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(started, ['a1']);
+  await finish('a1');
+  await finish('a2');
+  await finish('b1');
+  await finish('a3');
+  await Promise.all(runs);
+  t.deepEqual(started, ['a1', 'a2', 'b1', 'a3']);
+  t.is(slots.waitingCount, 0);
+});
