@@ -81,7 +81,7 @@ test('transformations: width and height, resized by cover, contain or fill; the 
   const webp = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=80`, { headers: accept });
   t.is(webp.headers.get('content-type'), 'image/webp');
   t.like(await imageOf(webp.buffer), { format: 'webp', width: 80, height: 40 });
-  t.is(webp.headers.get('vary'), 'accept');
+  t.regex(webp.headers.get('vary')!, /\bAccept\b/);
   t.is(webp.headers.get('cache-control'), 'max-age=60');
   t.is(webp.headers.get('x-content-type-options'), 'nosniff');
   t.truthy(webp.headers.get('last-modified'));
@@ -105,6 +105,39 @@ test('transformations: width and height, resized by cover, contain or fill; the 
   t.false((await sharp(png.buffer).metadata()).isPalette);
   const named = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10&download=small.jpg`);
   t.is(named.headers.get('content-disposition'), "attachment; filename*=UTF-8''small.jpg");
+  // An Accept that refuses WebP (q=0) gets the original format.
+  const refused = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, {
+    headers: { accept: 'image/webp;q=0, */*' },
+  });
+  t.is(refused.headers.get('content-type'), 'image/jpeg');
+
+  // Varied by Accept beside what CORS varies by; a copy made since the object last changed is still current.
+  const fromSite = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, {
+    headers: { origin: 'https://app.example' },
+  });
+  t.deepEqual(fromSite.headers.get('vary')!.toLowerCase().split(/,\s*/).sort(), ['accept', 'origin']);
+  const since = { 'if-modified-since': fromSite.headers.get('last-modified')! };
+  const current = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, { headers: since });
+  t.is(current.status, 304);
+  t.is(current.buffer.length, 0);
+});
+
+test('no output is larger than 2,500 × 2,500, whatever is asked: a side not given follows within it, and no size keeps the original’s', async (t) => {
+  const project = await sharedProject();
+  const { bucket, files } = await bucketWithPicture(project);
+  const stripe = (width: number, height: number) =>
+    sharp({ create: { width, height, channels: 3, background: 'white' } })
+      .png()
+      .toBuffer();
+  await files.upload('tall.png', await stripe(1, 3000), { contentType: 'image/png' });
+  await files.upload('wide.png', await stripe(3000, 100), { contentType: 'image/png' });
+  const size = async (path: string) => imageOf((await raw(project, `/render/image/authenticated/${bucket}/${path}`)).buffer);
+  t.like(await size('tall.png?width=2500&format=origin'), { height: 2500 });
+  t.like(await size('tall.png?format=origin'), { width: 1, height: 2500 });
+  t.like(await size('wide.png?height=2500&format=origin'), { width: 2500 });
+  t.like(await size('wide.png?format=avif'), { width: 2500, height: 83 });
+  // Smaller images keep their size unless one is asked for.
+  t.like(await size('pic.png?format=origin'), { width: 400, height: 200 });
 });
 
 test('public URLs and signed URLs of transformations; a signed transformation is fixed by its token and never opens the original', async (t) => {
@@ -136,8 +169,16 @@ test('public URLs and signed URLs of transformations; a signed transformation is
   const plain = new URL((await closed.files.createSignedUrl('pic.png', 60)).data!.signedUrl);
   plain.pathname = plain.pathname.replace('/object/sign/', '/render/image/sign/');
   t.is((await fetch(plain)).status, 400);
-  // A transformation out of range is refused when the URL is made.
+  // A transformation out of range is refused when the URL is made; an empty one makes a plain signed URL.
   t.is(((await closed.files.createSignedUrl('pic.png', 60, { transform: { width: 9000 } })).error as any)?.status, 400);
+  for (const transform of [{}, null]) {
+    const made = await raw(project, `/object/sign/${closed.bucket}/pic.png`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ expiresIn: 60, transform }),
+    });
+    t.regex(made.body.signedURL, /^\/object\/sign\//, JSON.stringify(transform));
+  }
 });
 
 test('RLS decides transformations as it does downloads; other projects’ keys, users and tokens get nothing', async (t) => {
@@ -228,6 +269,12 @@ test('bad input: sizes, modes, formats and qualities out of range are 400; what 
   }
   // The original is still there for a plain download.
   t.is((await raw(project, `/object/${bucket}/huge.png`)).buffer.length, huge.length);
+  // An empty object is no image either.
+  await files.upload('empty.png', new Uint8Array(0), { contentType: 'image/png' });
+  t.like(await raw(project, `/render/image/authenticated/${bucket}/empty.png?width=10`), {
+    status: 422,
+    body: { error: 'invalid_image' },
+  });
 });
 
 test('one project’s burst of transformations waits behind itself, not in front of another project’s, and past a few waiting is told to slow down', async (t) => {

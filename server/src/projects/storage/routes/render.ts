@@ -12,9 +12,10 @@ import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FairSlots, SlotsFull } from '../../../fair-slots.ts';
+import { isNotModified } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { objectNotFound, StorageError } from '../errors.ts';
-import { checkSourceSize, MAX_SOURCE_BYTES, type Transformation, transformationOf, transformImage } from '../images.ts';
+import { checkSourceSize, type Transformation, transformationOf, transformImage } from '../images.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
 import { verifyRenderToken } from './sign.ts';
@@ -65,35 +66,40 @@ async function render(
 ) {
   const row = await findObject(context, bucket, name, as);
   checkSourceSize(Number(row.size));
+  const lastModified = setCaching(reply, row);
+  // The format follows the Accept header (WebP for clients that take it), beside what CORS varies by.
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${vary}, Accept` : 'Accept');
+  // A copy made since the object last changed is still current: nothing is transformed again.
+  if (isNotModified(request.headers, { lastModified })) return reply.status(304).send();
+
   const image = await transformations
-    .run(context.ref, async () =>
-      transformImage(await sourceBytes(context, objectKey(row.id)), transformation, request.headers.accept),
-    )
+    .run(context.ref, async () => {
+      // A client gone while it waited wants nothing: its turn passes on.
+      if (request.raw.socket.destroyed) return undefined;
+      return transformImage(await sourceBytes(context, objectKey(row.id)), transformation, request.headers.accept);
+    })
     .catch((error) => {
       throw error instanceof SlotsFull
         ? new StorageError(429, 'rate_limited', 'Too many image transformations are waiting for this project')
         : error;
     });
-  setCaching(reply, row);
+  if (!image) return reply.hijack();
   setContentHeaders(request, reply, row);
-  // The format follows the Accept header (WebP for clients that take it).
-  reply.header('vary', 'accept');
   return reply.type(image.contentType).send(image.data);
 }
 
-/** The bytes of `key`, whole: a source image is at most MAX_SOURCE_BYTES (checked against its row before). */
+/** The bytes of `key`, whole: a source image is at most MAX_SOURCE_BYTES (its row's size was checked before). */
 async function sourceBytes(context: StorageContext, key: string): Promise<Buffer> {
   const stream: Readable = await context.s3.getObject(context.s3Bucket, key).catch((error: { code?: string }) => {
     throw error.code === 'NoSuchKey' ? objectNotFound() : error;
   });
   const chunks: Buffer[] = [];
   let length = 0;
+  // Leaving the loop (a throw) destroys the stream.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     length += chunk.length;
-    if (length > MAX_SOURCE_BYTES) {
-      stream.destroy();
-      checkSourceSize(length);
-    }
+    checkSourceSize(length);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, length);

@@ -78,6 +78,8 @@ export async function signUpload(project: Signer, bucket: string, name: string, 
   return { url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token };
 }
 
+const isEmpty = (value: unknown) => value == null || (typeof value === 'object' && Object.keys(value).length === 0);
+
 export function signRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
   const { s3 } = dependencies;
   // A signed upload URL, for a caller who may write the object now; the upload itself is PUT there (upload.ts).
@@ -98,7 +100,8 @@ export function signRoutes(app: FastifyInstance, dependencies: StorageDependenci
     const name = objectName(params['*']);
     const body = (request.body ?? {}) as { expiresIn?: unknown; transform?: unknown };
     const seconds = expiresIn(body.expiresIn);
-    const transform = body.transform === undefined ? undefined : transformationOf(body.transform);
+    // As storage-js sends it: only with options in it (none, null or {} is a plain signed URL).
+    const transform = isEmpty(body.transform) ? undefined : transformationOf(body.transform);
     await findObject(context, bucket, name);
     return { signedURL: await sign(context, bucket, name, seconds, transform) };
   });
