@@ -12,6 +12,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import {
   type ConsoleUnderTest,
   boxes,
@@ -278,6 +279,25 @@ step('in storage, a bucket is created (a bad name is refused beside the field) a
   await file.waitFor();
   t.regex((await file.textContent()) ?? '', /28 B/, 'all 28 bytes arrived');
   await look(t, page, 'storage');
+
+  // An image's Share dialog shows a preview of it: a signed transformation.
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: 'teal' } }).png().toBuffer();
+  await page.getByLabel('Upload files').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('table', { name: 'Files' }).getByRole('row', { name: /logo\.png/ }).waitFor();
+  await page.getByRole('button', { name: 'Share logo.png' }).click();
+  const share = page.getByRole('dialog', { name: 'Share a file' });
+  const preview = share.getByRole('img', { name: 'Preview of logo.png' });
+  await preview.waitFor();
+  t.regex((await preview.getAttribute('src')) ?? '', /\/render\/image\/sign\//);
+  const loaded = await preview.evaluate(async (element) => {
+    const image = element as unknown as { decode(): Promise<void>; naturalWidth: number };
+    await image.decode();
+    return image.naturalWidth > 0;
+  });
+  t.true(loaded, 'the preview loads');
+  await look(t, page, 'storage-share-preview');
+  await share.getByRole('button', { name: 'Done' }).click();
+  await share.waitFor({ state: 'hidden' });
 });
 
 step('rotating the keys asks first (Escape cancels, focus returns); confirmed, new keys replace the old', async (t) => {

@@ -122,7 +122,7 @@ test('transformations: width and height, resized by cover, contain or fill; the 
   t.is(current.buffer.length, 0);
 });
 
-test('no output is larger than 2,500 × 2,500, whatever is asked: a side not given follows within it, and no size keeps the original’s', async (t) => {
+test('no output is larger than 2,500 × 2,500 whatever is asked, nor than its source: a side not given follows within it', async (t) => {
   const project = await sharedProject();
   const { bucket, files } = await bucketWithPicture(project);
   const stripe = (width: number, height: number) =>
@@ -136,8 +136,10 @@ test('no output is larger than 2,500 × 2,500, whatever is asked: a side not giv
   t.like(await size('tall.png?format=origin'), { width: 1, height: 2500 });
   t.like(await size('wide.png?height=2500&format=origin'), { width: 2500 });
   t.like(await size('wide.png?format=avif'), { width: 2500, height: 83 });
-  // Smaller images keep their size unless one is asked for.
+  // Nor is an image enlarged: a smaller one keeps its size.
   t.like(await size('pic.png?format=origin'), { width: 400, height: 200 });
+  t.like(await size('pic.png?width=800&format=origin'), { width: 400, height: 200 });
+  t.like(await size('pic.png?width=800&height=800&resize=fill&format=origin'), { width: 400, height: 200 });
 });
 
 test('public URLs and signed URLs of transformations; a signed transformation is fixed by its token and never opens the original', async (t) => {
@@ -308,6 +310,21 @@ test('one project’s burst of transformations waits behind itself, not in front
   const servedBefore = finished.slice(0, finished.indexOf('quiet')).filter((entry) => entry === 'busy 200').length;
   const served = statuses.filter((status) => status === 200).length;
   t.true(servedBefore < served - 2, `${servedBefore} of ${served} served before the quiet project's one`);
+});
+
+test('members preview an image through the control API: a signed transformation within the width and height asked', async (t) => {
+  const owner = await signUpOwner(platform);
+  const project = await activeProject(platform, owner);
+  const { bucket } = await bucketWithPicture(project);
+  const PREVIEW = `mutation ($id: UUID!, $bucket: String!, $path: String!, $width: Int, $height: Int, $upload: Boolean) {
+    createProjectStorageUrl(projectId: $id, bucket: $bucket, path: $path, width: $width, height: $height, upload: $upload)
+  }`;
+  const args = { id: project.id, bucket, path: 'pic.png' };
+  const { createProjectStorageUrl: url } = await owner.client.data(PREVIEW, { ...args, width: 100, height: 100 });
+  t.regex(new URL(url).pathname, /\/render\/image\/sign\//);
+  t.like(await imageOf(Buffer.from(await (await fetch(url)).arrayBuffer())), { width: 100, height: 50 });
+  t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 5000 }), 'INVALID_INPUT');
+  t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 100, upload: true }), 'INVALID_INPUT');
 });
 
 test('fair slots: at most so many run at once; waiting owners take turns; an owner with too many waiting is refused', async (t) => {

@@ -68,9 +68,18 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
       deleteProjectUser(projectId: UUID!, userId: UUID!): Boolean
       """
       A URL of the project's storage API for one object: a download (any member; \`expiresIn\` seconds) or, with
-      \`upload: true\`, an upload by PUT (owners, administrators, developers; two hours).
+      \`upload: true\`, an upload by PUT (owners, administrators, developers; two hours). With \`width\` and/or
+      \`height\` (1 to 2,500), an image's preview fitted within them instead of the object itself.
       """
-      createProjectStorageUrl(projectId: UUID!, bucket: String!, path: String!, upload: Boolean = false, expiresIn: Int = 600): String
+      createProjectStorageUrl(
+        projectId: UUID!
+        bucket: String!
+        path: String!
+        upload: Boolean = false
+        expiresIn: Int = 600
+        width: Int
+        height: Int
+      ): String
       "Deletes objects (owners, administrators, developers); returns how many were deleted."
       deleteProjectStorageObjects(projectId: UUID!, bucket: String!, paths: [String!]!): Int
     }
@@ -113,7 +122,15 @@ export const ProjectFieldsPlugin = extendSchema(() => ({
         },
         createProjectStorageUrl(_, fieldArgs) {
           return sideEffect([fieldArgs.getRaw(), context()], ([args, ctx]) => {
-            const { projectId, ...input } = args as { projectId: string; bucket: string; path: string; upload: boolean; expiresIn: number };
+            const { projectId, ...input } = args as {
+              projectId: string;
+              bucket: string;
+              path: string;
+              upload: boolean;
+              expiresIn: number;
+              width?: number | null;
+              height?: number | null;
+            };
             return ctx.canopy.projectStorage.signedUrl(signedIn(ctx), projectId, input);
           });
         },

@@ -11,6 +11,7 @@ import { CanopyError } from '../errors.ts';
 import { projectBucket } from '../storage/s3.ts';
 import type { ProjectDataAccess } from './access.ts';
 import { objectKey } from './storage/context.ts';
+import { transformationOf } from './storage/images.ts';
 import { bucketId, objectName } from './storage/input.ts';
 import { removeBytes } from './storage/routes/s3-bytes.ts';
 import { sign, signUpload } from './storage/routes/sign.ts';
@@ -73,11 +74,14 @@ export class ProjectStorageForMembers {
     });
   }
 
-  /** A URL that downloads one object (any member) or uploads it (owners, administrators, developers). */
+  /**
+   * A URL that downloads one object (any member), or an image's preview within `width` and/or `height` (a signed
+   * transformation), or uploads it (owners, administrators, developers).
+   */
   async signedUrl(
     identity: Identity,
     projectId: string,
-    input: { bucket: string; path: string; upload: boolean; expiresIn: number },
+    input: { bucket: string; path: string; upload: boolean; expiresIn: number; width?: number | null; height?: number | null },
   ): Promise<string> {
     const project = await this.access.authorize(identity, projectId, input.upload);
     const entry = await this.access.activeEntry(project);
@@ -86,9 +90,13 @@ export class ProjectStorageForMembers {
     if (input.expiresIn < 1 || input.expiresIn > 7 * 24 * 3600) {
       throw new CanopyError('INVALID_INPUT', 'expiresIn is 1 second to 7 days', 400);
     }
+    const preview = input.width != null || input.height != null;
+    if (preview && input.upload) throw new CanopyError('INVALID_INPUT', 'A preview is of a download, not an upload', 400);
+    const fitted = { width: input.width, height: input.height, resize: 'contain' };
+    const transform = preview ? valid(() => transformationOf(fitted)) : undefined;
     const path = input.upload
       ? (await signUpload(entry, bucket, name, null, true)).url
-      : await sign(entry, bucket, name, input.expiresIn);
+      : await sign(entry, bucket, name, input.expiresIn, transform);
     return `${this.config.publicUrl}/p/${entry.ref}/storage/v1${path}`;
   }
 

@@ -6,9 +6,9 @@
  * Loaded on the first transformation, so that a server that never makes one never loads libvips.
  *
  * Limits, as Supabase's: sources up to 25 MB and 50 megapixels; width and height 1–2,500, and no output larger than
- * 2,500 × 2,500 whatever is asked (a side not given follows the aspect ratio within it); quality 20–100. Only the
- * decoders of the source formats may run (JPEG, PNG, WebP, GIF, TIFF, AVIF): not SVG's or PDF's, whose untrusted
- * input is a renderer's attack surface, for pictures apps rarely resize.
+ * 2,500 × 2,500 whatever is asked (a side not given follows the aspect ratio within it), nor than its source; quality
+ * 20–100. Only the decoders of the source formats may run (JPEG, PNG, WebP, GIF, TIFF, AVIF): not SVG's or PDF's,
+ * whose untrusted input is a renderer's attack surface, for pictures apps rarely resize.
  */
 import type { ResizeOptions } from 'sharp';
 import { invalidInput, StorageError } from './errors.ts';
@@ -141,11 +141,16 @@ function takesWebp(accept: string | undefined): boolean {
   });
 }
 
-/** The size asked for, within MAX_SIDE × MAX_SIDE: one side given, the other follows within it; none, the original's. */
+/**
+ * The size asked for, within MAX_SIDE × MAX_SIDE: one side given, the other follows within it; none, the original's.
+ * Never enlarged (as imgproxy, Supabase's, by default): an image smaller than asked keeps its size.
+ */
 function outputSize({ width, height, resize }: Transformation): ResizeOptions {
-  if (width && height) return { width, height, fit: FIT[resize] };
-  if (width || height) return { width: width ?? MAX_SIDE, height: height ?? MAX_SIDE, fit: 'inside' };
-  return { width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true };
+  const bounds =
+    width && height
+      ? { width, height, fit: FIT[resize] }
+      : { width: width ?? MAX_SIDE, height: height ?? MAX_SIDE, fit: 'inside' as const };
+  return { ...bounds, withoutEnlargement: true };
 }
 
 /**

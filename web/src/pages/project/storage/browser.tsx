@@ -134,7 +134,7 @@ export function BucketBrowser(props: { bucket: string; prefix: string; api: Stor
     return undefined;
   };
 
-  const [sharing, setSharing] = createSignal<string>();
+  const [sharing, setSharing] = createSignal<Entry>();
   const [newFolder, setNewFolder] = createSignal(false);
   /** Said in the folder just made when its placeholder was refused. */
   const [folderNotice, setFolderNotice] = createSignal<{ prefix: string; text: string }>();
@@ -231,7 +231,7 @@ export function BucketBrowser(props: { bucket: string; prefix: string; api: Stor
                       writer={writer()}
                       errors={rowErrors()}
                       onDownload={download}
-                      onShare={(entry) => setSharing(entry.path)}
+                      onShare={setSharing}
                       onDelete={setDeleting}
                     />
                   )}
@@ -281,7 +281,8 @@ export function BucketBrowser(props: { bucket: string; prefix: string; api: Stor
         projectRef={project().ref}
         bucket={props.bucket}
         public={bucketUsage()?.public ?? false}
-        path={sharing()}
+        path={sharing()?.path}
+        mimeType={sharing()?.mimeType}
         onClose={() => setSharing(undefined)}
       />
       <NewFolderDialog open={newFolder()} onCreate={createFolder} onClose={() => setNewFolder(false)} />

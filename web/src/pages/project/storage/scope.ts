@@ -31,23 +31,41 @@ export function storageApi(client: Client, ref: () => string, projectId: () => s
   };
 }
 
-const SIGNED_URL = `mutation StorageUrl($projectId: UUID!, $bucket: String!, $path: String!, $upload: Boolean, $expiresIn: Int) {
-  createProjectStorageUrl(projectId: $projectId, bucket: $bucket, path: $path, upload: $upload, expiresIn: $expiresIn)
+const SIGNED_URL = `mutation StorageUrl(
+  $projectId: UUID!
+  $bucket: String!
+  $path: String!
+  $upload: Boolean
+  $expiresIn: Int
+  $width: Int
+  $height: Int
+) {
+  createProjectStorageUrl(
+    projectId: $projectId
+    bucket: $bucket
+    path: $path
+    upload: $upload
+    expiresIn: $expiresIn
+    width: $width
+    height: $height
+  )
 }`;
 
 /**
- * A signed URL of the storage API for one object (a download, or with `upload` a PUT). The API writes the object's
- * name into the path as it is; here each segment is escaped, so that names with spaces, `?` or `#` survive.
+ * A signed URL of the storage API for one object (a download; with `upload` a PUT; with `width` and `height` an
+ * image's preview within them). The API writes the object's name into the path as it is; here each segment is
+ * escaped, so that names with spaces, `?` or `#` survive.
  */
 export async function signedUrl(
   client: Client,
-  input: { projectId: string; bucket: string; path: string; upload?: boolean; expiresIn?: number },
+  input: { projectId: string; bucket: string; path: string; upload?: boolean; expiresIn?: number; width?: number; height?: number },
 ): Promise<string> {
   const result = await client.mutation(SIGNED_URL, { upload: false, expiresIn: 600, ...input }).toPromise();
   if (result.error) throw new Error(errorMessage(result.error));
   const url = result.data.createProjectStorageUrl as string;
   const query = url.lastIndexOf('?token=');
-  const marker = `/object/${input.upload ? 'upload/sign' : 'sign'}/${input.bucket}/`;
+  const route = input.upload ? 'object/upload/sign' : input.width || input.height ? 'render/image/sign' : 'object/sign';
+  const marker = `/${route}/${input.bucket}/`;
   const start = url.indexOf(marker);
   if (query < 0 || start < 0) return url;
   const name = url.slice(start + marker.length, query);

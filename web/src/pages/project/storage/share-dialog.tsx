@@ -1,6 +1,6 @@
-/** A signed URL for one file, valid for a chosen time; and a public bucket's plain URL. */
+/** A signed URL for one file, valid for a chosen time; and a public bucket's plain URL. An image shows a preview. */
 import { useClient } from '@urql/solid';
-import { createSignal, Show } from 'solid-js';
+import { createResource, createSignal, Show } from 'solid-js';
 import { Button } from '../../../ui/button.tsx';
 import { Dialog } from '../../../ui/dialog.tsx';
 import { FormError, Select } from '../../../ui/field.tsx';
@@ -8,14 +8,30 @@ import { CopyButton } from '../../../ui/misc.tsx';
 import { encodeObjectPath } from '../../../project-api.ts';
 import { signedUrl } from './scope.ts';
 
+/** The images the storage API transforms (server/src/projects/storage/images.ts), so can preview. */
+const PREVIEWABLE = /^image\/(jpeg|png|webp|gif|tiff|avif)$/;
+
 const EXPIRIES = [
   { value: '3600', label: '1 hour' },
   { value: '86400', label: '1 day' },
   { value: '604800', label: '1 week' },
 ];
 
-export function ShareDialog(props: { projectId: string; projectRef: string; bucket: string; public: boolean; path?: string; onClose: () => void }) {
+export function ShareDialog(props: {
+  projectId: string;
+  projectRef: string;
+  bucket: string;
+  public: boolean;
+  path?: string;
+  mimeType?: string | null;
+  onClose: () => void;
+}) {
   const client = useClient();
+  // A preview fitted within 480 × 320, signed like a download; none if it cannot be made.
+  const [preview] = createResource(
+    () => (props.path && PREVIEWABLE.test(props.mimeType ?? '') ? props.path : undefined),
+    (path) => signedUrl(client, { projectId: props.projectId, bucket: props.bucket, path, width: 480, height: 320 }).catch(() => undefined),
+  );
   const [expiry, setExpiry] = createSignal('3600');
   const [url, setUrl] = createSignal<string>();
   const [error, setError] = createSignal<string>();
@@ -42,6 +58,7 @@ export function ShareDialog(props: { projectId: string; projectRef: string; buck
   return (
     <Dialog open={!!props.path} title="Share a file" onClose={close}>
       <p class="muted" style={{ 'margin-bottom': '12px', 'overflow-wrap': 'anywhere' }}>{props.path}</p>
+      <Show when={preview()}>{(src) => <img class="share-preview" src={src()} alt={`Preview of ${props.path}`} />}</Show>
       <Show when={props.public}>
         <div class="field">
           <span class="field-label">Public URL (this bucket is public)</span>
