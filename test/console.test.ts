@@ -298,6 +298,12 @@ step('in storage, a bucket is created (a bad name is refused beside the field) a
   await look(t, page, 'storage-share-preview');
   await share.getByRole('button', { name: 'Done' }).click();
   await share.waitFor({ state: 'hidden' });
+  // A file that is no image shows none, not the last one's.
+  await page.getByRole('button', { name: 'Share hello.txt' }).click();
+  await share.getByText('hello.txt').waitFor();
+  t.is(await share.getByRole('img').count(), 0);
+  await share.getByRole('button', { name: 'Done' }).click();
+  await share.waitFor({ state: 'hidden' });
 });
 
 step('rotating the keys asks first (Escape cancels, focus returns); confirmed, new keys replace the old', async (t) => {

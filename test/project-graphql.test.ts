@@ -141,6 +141,20 @@ test("an organization database's connections stay within their bound under load,
   await sampling;
   t.deepEqual(bodies, Array(4).fill({ data: { slow: 1 } }));
   t.true(most <= 2, `${most} connections at most`);
+
+  // A project without a connection takes the room of one idle pool, not of every idle one.
+  const openLogins = async () => {
+    const { rows } = await withClient(rootUrl(), (client) =>
+      client.query<{ usename: string }>(`select usename from pg_stat_activity where usename = any($1)`, [logins]),
+    );
+    return rows.map((row) => row.usename);
+  };
+  await waitFor('two idle connections', async () => (await openLogins()).length === 2);
+  const open = await openLogins();
+  const cold = projects[logins.findIndex((login) => !open.includes(login))];
+  t.deepEqual((await slow(cold)).body, { data: { slow: 1 } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is((await openLogins()).length, 2, 'one idle pool was closed to make room, the other kept');
 });
 
 test('a schema change shows up without a restart', async (t) => {

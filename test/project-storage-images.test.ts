@@ -323,6 +323,8 @@ test('members preview an image through the control API: a signed transformation 
   const { createProjectStorageUrl: url } = await owner.client.data(PREVIEW, { ...args, width: 100, height: 100 });
   t.regex(new URL(url).pathname, /\/render\/image\/sign\//);
   t.like(await imageOf(Buffer.from(await (await fetch(url)).arrayBuffer())), { width: 100, height: 50 });
+  const { createProjectStorageUrl: byHeight } = await owner.client.data(PREVIEW, { ...args, width: null, height: 20 });
+  t.like(await imageOf(Buffer.from(await (await fetch(byHeight)).arrayBuffer())), { width: 40, height: 20 });
   t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 5000 }), 'INVALID_INPUT');
   t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 100, upload: true }), 'INVALID_INPUT');
 });

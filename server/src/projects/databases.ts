@@ -209,16 +209,13 @@ class OrganizationDatabase {
     const idle = [...this.pools]
       .filter(([other, it]) => other !== ref && it.idleCount > 0 && it.idleCount === it.totalCount && it.waitingCount === 0)
       .sort(([a], [b]) => this.lastUsed.get(a)! - this.lastUsed.get(b)!)[0];
-    if (idle) {
-      this.end(...idle);
-    } else {
-      // Woken by a release or a closed connection; looked at again within a second whatever happens (a connection
-      // that fails to open tells nobody).
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
-        setTimeout(resolve, 1_000).unref();
-      });
-    }
+    // A closed pool makes room once its connections have closed: one pool at a time, not every idle one at once.
+    if (idle) this.end(...idle);
+    // Woken by a release or a closed connection; looked at again within a second whatever happens.
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      setTimeout(resolve, 1_000).unref();
+    });
     return this.connect(ref, databaseUrl);
   }
 

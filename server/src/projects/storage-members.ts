@@ -92,7 +92,7 @@ export class ProjectStorageForMembers {
     }
     const preview = input.width != null || input.height != null;
     if (preview && input.upload) throw new CanopyError('INVALID_INPUT', 'A preview is of a download, not an upload', 400);
-    const fitted = { width: input.width, height: input.height, resize: 'contain' };
+    const fitted = { width: input.width ?? undefined, height: input.height ?? undefined, resize: 'contain' };
     const transform = preview ? valid(() => transformationOf(fitted)) : undefined;
     const path = input.upload
       ? (await signUpload(entry, bucket, name, null, true)).url

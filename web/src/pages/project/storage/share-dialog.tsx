@@ -27,11 +27,21 @@ export function ShareDialog(props: {
   onClose: () => void;
 }) {
   const client = useClient();
-  // A preview fitted within 480 × 320, signed like a download; none if it cannot be made.
+  // A preview fitted within 480 × 320, signed like a download; none if it cannot be made or does not load. Shown only
+  // for the file it was made for: a resource keeps its last value while the next loads, or after the dialog closes.
   const [preview] = createResource(
     () => (props.path && PREVIEWABLE.test(props.mimeType ?? '') ? props.path : undefined),
-    (path) => signedUrl(client, { projectId: props.projectId, bucket: props.bucket, path, width: 480, height: 320 }).catch(() => undefined),
+    async (path) => {
+      const src = await signedUrl(client, { projectId: props.projectId, bucket: props.bucket, path, width: 480, height: 320 }).catch(() => undefined);
+      return { path, src };
+    },
   );
+  const [unloadable, setUnloadable] = createSignal<string>();
+  const previewSrc = () => {
+    const current = preview();
+    if (!current || current.path !== props.path || current.path === unloadable()) return undefined;
+    return current.src;
+  };
   const [expiry, setExpiry] = createSignal('3600');
   const [url, setUrl] = createSignal<string>();
   const [error, setError] = createSignal<string>();
@@ -58,7 +68,9 @@ export function ShareDialog(props: {
   return (
     <Dialog open={!!props.path} title="Share a file" onClose={close}>
       <p class="muted" style={{ 'margin-bottom': '12px', 'overflow-wrap': 'anywhere' }}>{props.path}</p>
-      <Show when={preview()}>{(src) => <img class="share-preview" src={src()} alt={`Preview of ${props.path}`} />}</Show>
+      <Show when={previewSrc()}>
+        {(src) => <img class="share-preview" src={src()} alt={`Preview of ${props.path}`} onError={() => setUnloadable(props.path)} />}
+      </Show>
       <Show when={props.public}>
         <div class="field">
           <span class="field-label">Public URL (this bucket is public)</span>
