@@ -105,6 +105,9 @@ test('transformations: width and height, resized by cover, contain or fill; the 
   t.false((await sharp(png.buffer).metadata()).isPalette);
   const named = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10&download=small.jpg`);
   t.is(named.headers.get('content-disposition'), "attachment; filename*=UTF-8''small.jpg");
+  // Without a name, the object's, with the extension of what is sent.
+  const asWebp = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=10&download`, { headers: accept });
+  t.is(asWebp.headers.get('content-disposition'), "attachment; filename*=UTF-8''pic.webp");
   // An Accept that refuses WebP (q=0) gets the original format.
   const refused = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, {
     headers: { accept: 'image/webp;q=0, */*' },

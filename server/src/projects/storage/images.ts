@@ -101,8 +101,9 @@ function loadSharp() {
 }
 
 /**
- * The image in `source` transformed, with its content type; `accept` is the client's Accept header. An object that
- * is no image (or none of the source formats) is a 422 `invalid_image`; one over the limits, `image_too_large`.
+ * The image in `source` transformed, with its content type and file extension; `accept` is the client's Accept
+ * header. An object that is no image (or none of the source formats) is a 422 `invalid_image`; one over the limits,
+ * `image_too_large`.
  */
 export async function transformImage(source: Buffer, transformation: Transformation, accept: string | undefined) {
   const sharp = await loadSharp();
@@ -116,7 +117,7 @@ export async function transformImage(source: Buffer, transformation: Transformat
       .toFormat(format, encoderOptions(format, transformation.quality))
       .timeout({ seconds: TIMEOUT_SECONDS })
       .toBuffer();
-    return { data, contentType: `image/${format}` };
+    return { data, contentType: `image/${format}`, extension: format === 'jpeg' ? 'jpg' : format };
   } catch (error) {
     if (error instanceof StorageError) throw error;
     const message = (error as Error).message;

@@ -219,7 +219,7 @@ async function sendObject(
   if (isNotModified(request.headers, version)) return reply.status(304).send();
 
   reply.header('content-type', validHeader(reply, 'content-type', row.mime_type) ?? 'application/octet-stream');
-  setContentHeaders(request, reply, row);
+  setContentHeaders(request, reply, fileNameOf(row));
   reply.header('accept-ranges', 'bytes');
   const range = requestedRange(request.headers, version, size);
   if (range === 'unsatisfiable') {
@@ -245,17 +245,22 @@ export function setCaching(reply: FastifyReply, row: ObjectRow): Date {
   return lastModified;
 }
 
-/** What a browser may do with the content: run nothing, sniff nothing; save it under a name if `?download` asks. */
-export function setContentHeaders(request: FastifyRequest, reply: FastifyReply, row: ObjectRow): void {
+/**
+ * What a browser may do with the content: run nothing, sniff nothing; save it if `?download` asks, under the name
+ * given there, else `fileName`.
+ */
+export function setContentHeaders(request: FastifyRequest, reply: FastifyReply, fileName: string): void {
   // Uploaded HTML or SVG is served on the console's origin: sandboxed, it runs no script and has no origin's rights.
   reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
   reply.header('x-content-type-options', 'nosniff');
   const attachmentName = (request.query as { download?: string }).download;
   if (attachmentName !== undefined) {
-    const filename = attachmentName || row.name.split('/').pop()!;
-    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
+    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachmentName || fileName)}`);
   }
 }
+
+/** The last part of an object's name: what a browser saves it as. */
+export const fileNameOf = (row: ObjectRow) => row.name.split('/').pop()!;
 
 /**
  * A header value from the row, if it is a valid one: the project's DBA can write anything into the row (metadata is

@@ -17,7 +17,7 @@ import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { objectNotFound, StorageError } from '../errors.ts';
 import { checkSourceSize, type Transformation, transformationOf, transformImage } from '../images.ts';
 import type { StorageDependencies } from '../routes.ts';
-import { findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
+import { fileNameOf, findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
 import { verifyRenderToken } from './sign.ts';
 
 /** Transformations waiting per project before it is told to slow down. */
@@ -85,7 +85,8 @@ async function render(
         : error;
     });
   if (!image) return reply.hijack();
-  setContentHeaders(request, reply, row);
+  // Saved with the extension of what is sent: a PNG sent as WebP is no .png.
+  setContentHeaders(request, reply, fileNameOf(row).replace(/(\.[^.]*)?$/, `.${image.extension}`));
   return reply.type(image.contentType).send(image.data);
 }
 
