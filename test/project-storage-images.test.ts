@@ -6,6 +6,8 @@
 import sharp from 'sharp';
 import test from 'ava';
 import { FairSlots, SlotsFull } from '../server/src/fair-slots.ts';
+import { RecentMap } from '../server/src/recent-map.ts';
+import { createS3Client, projectBucket } from '../server/src/storage/s3.ts';
 import { signUp as signUpOwner } from './support/client.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type ActiveProject, activeProject } from './support/projects.ts';
@@ -330,6 +332,36 @@ test('members preview an image through the control API: a signed transformation 
   t.like(await imageOf(Buffer.from(await (await fetch(byHeight)).arrayBuffer())), { width: 40, height: 20 });
   t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 5000 }), 'INVALID_INPUT');
   t.is(await owner.client.errorCode(PREVIEW, { ...args, width: 100, upload: true }), 'INVALID_INPUT');
+});
+
+test('a transformation made lately is sent again without reading its source; another one needs it', async (t) => {
+  const project = await sharedProject();
+  const { bucket } = await bucketWithPicture(project);
+  const first = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`);
+  t.is(first.status, 200);
+  // The bytes go behind Canopy's back: what was made of them is still sent, to whoever may read the row.
+  const [{ id }] = await asDba(project, `select id from "p_${project.ref}_storage".objects where bucket_id = $1 and name = 'pic.png'`, [
+    bucket,
+  ]);
+  await createS3Client(platform.services.s3).removeObject(projectBucket(project.ref), `objects/${id}`);
+  const again = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`);
+  t.is(again.status, 200);
+  t.true(again.buffer.equals(first.buffer));
+  t.is((await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=31`)).status, 404);
+  t.is((await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`, { key: project.anonKey })).status, 404);
+});
+
+test('a recent map keeps its newest entries within their weight', (t) => {
+  const map = new RecentMap<string, string>(10, (value) => value.length);
+  map.set('a', 'xxxx').set('b', 'xxxx');
+  map.set('a', 'xxxx'); // a is the newest again
+  map.set('c', 'xxxx');
+  t.deepEqual([...map.keys()], ['a', 'c']);
+  map.delete('a');
+  map.set('d', 'xxxxxx');
+  t.deepEqual([...map.keys()], ['c', 'd']);
+  map.set('e', 'x'.repeat(11));
+  t.deepEqual([...map.keys()], [], 'an entry heavier than the bound is not kept either');
 });
 
 test('fair slots: at most so many run at once; waiting owners take turns; an owner with too many waiting is refused', async (t) => {

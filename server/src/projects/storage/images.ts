@@ -19,6 +19,12 @@ const MAX_SIDE = 2500;
 /** How long one transformation may take, beyond which it is abandoned. */
 const TIMEOUT_SECONDS = 20;
 
+export interface TransformedImage {
+  data: Buffer;
+  contentType: string;
+  extension: string;
+}
+
 export interface Transformation {
   width?: number;
   height?: number;
@@ -105,7 +111,11 @@ function loadSharp() {
  * header. An object that is no image (or none of the source formats) is a 422 `invalid_image`; one over the limits,
  * `image_too_large`.
  */
-export async function transformImage(source: Buffer, transformation: Transformation, accept: string | undefined) {
+export async function transformImage(
+  source: Buffer,
+  transformation: Transformation,
+  accept: string | undefined,
+): Promise<TransformedImage> {
   const sharp = await loadSharp();
   try {
     const image = sharp(source, { limitInputPixels: MAX_SOURCE_PIXELS, failOn: 'error', autoOrient: true });
@@ -135,7 +145,7 @@ function outputFormat({ format }: Transformation, original: Format, accept: stri
 }
 
 /** Whether an Accept header names image/webp, with no q=0 (which says "not this"). */
-function takesWebp(accept: string | undefined): boolean {
+export function takesWebp(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((range) => {
     const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
     return type === 'image/webp' && !parameters.some((parameter) => /^q=0(\.0*)?$/.test(parameter));

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type * as Minio from 'minio';
-import type { FairSlots } from '../../fair-slots.ts';
 import { S3ObjectReader } from '../../storage/object-reader.ts';
 import { storageS3Client } from '../../storage/s3.ts';
 import type { S3Settings } from '../../config.ts';
@@ -16,7 +15,7 @@ import { StorageError, sendStorageError } from './errors.ts';
 import { bucketRoutes } from './routes/bucket.ts';
 import { listRoutes } from './routes/list.ts';
 import { objectRoutes } from './routes/object.ts';
-import { renderRoutes, transformationSlots } from './routes/render.ts';
+import { renderRoutes, Transformations } from './routes/render.ts';
 import { signRoutes } from './routes/sign.ts';
 import { uploadRoutes } from './routes/upload.ts';
 
@@ -25,8 +24,8 @@ export interface StorageDependencies {
   /** Downloads' bytes (uploads and everything else go through `s3`). */
   reader: S3ObjectReader;
   earlyReads: EarlyReads;
-  /** Image transformations running and waiting (render.ts). */
-  transformations: FairSlots;
+  /** Image transformations running, waiting and made lately (render.ts). */
+  transformations: Transformations;
 }
 
 /** JSON requests are small; uploads stream and have their own limit. */
@@ -44,7 +43,7 @@ export async function storageRoutes(app: FastifyInstance, { s3 }: { s3?: S3Setti
     return;
   }
   const reader = new S3ObjectReader();
-  const dependencies = { s3: storageS3Client(s3), reader, earlyReads: new EarlyReads(reader), transformations: transformationSlots() };
+  const dependencies = { s3: storageS3Client(s3), reader, earlyReads: new EarlyReads(reader), transformations: new Transformations() };
   app.addHook('onClose', async () => dependencies.reader.close());
   // supabase-js sends some JSON requests with a JSON content type and no body: that is an empty request.
   app.addHook('onRequest', async (request) => {

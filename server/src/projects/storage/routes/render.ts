@@ -6,25 +6,42 @@
  *
  * Transformations take a core each while they run, so a server runs at most half as many at once as it has cores,
  * shared by turns between projects (FairSlots): a project that asks for many waits behind itself, and past a few
- * waiting is told to slow down (429), without holding up another project's images.
+ * waiting is told to slow down (429), without holding up another project's images. Images made lately are kept (up
+ * to MADE_BYTES per server) and sent again, once the row says the caller may read the object: a popular thumbnail is
+ * made once, not for every viewer.
  */
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FairSlots, SlotsFull } from '../../../fair-slots.ts';
+import { RecentMap } from '../../../recent-map.ts';
 import { isNotModified } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { objectNotFound, StorageError } from '../errors.ts';
-import { checkSourceSize, type Transformation, transformationOf, transformImage } from '../images.ts';
+import {
+  checkSourceSize,
+  takesWebp,
+  type Transformation,
+  type TransformedImage,
+  transformationOf,
+  transformImage,
+} from '../images.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { fileNameOf, findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
 import { verifyRenderToken } from './sign.ts';
 
 /** Transformations waiting per project before it is told to slow down. */
 const WAITING_PER_PROJECT = 8;
+/** Images made lately, kept per server. */
+const MADE_BYTES = 32 * 1024 * 1024;
+/** A larger image is not kept: it would push out a hundred thumbnails. */
+const MAX_KEPT_BYTES = 1024 * 1024;
 
-export function transformationSlots(): FairSlots {
-  return new FairSlots(Math.max(1, Math.floor(os.availableParallelism() / 2)), WAITING_PER_PROJECT);
+/** A server's transformations: running and waiting, and made lately. */
+export class Transformations {
+  readonly slots = new FairSlots(Math.max(1, Math.floor(os.availableParallelism() / 2)), WAITING_PER_PROJECT);
+  /** By object id (whose bytes never change), transformation and whether WebP is taken: all an image depends on. */
+  readonly made = new RecentMap<string, TransformedImage>(MADE_BYTES, (image) => image.data.length);
 }
 
 export function renderRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
@@ -73,18 +90,24 @@ async function render(
   // A copy made since the object last changed is still current: nothing is transformed again.
   if (isNotModified(request.headers, { lastModified })) return reply.status(304).send();
 
-  const image = await transformations
-    .run(context.ref, async () => {
-      // A client gone while it waited wants nothing: its turn passes on.
-      if (request.raw.socket.destroyed) return undefined;
-      return transformImage(await sourceBytes(context, objectKey(row.id)), transformation, request.headers.accept);
-    })
-    .catch((error) => {
-      throw error instanceof SlotsFull
-        ? new StorageError(429, 'rate_limited', 'Too many image transformations are waiting for this project')
-        : error;
-    });
+  const accept = request.headers.accept;
+  const key = `${row.id}\n${JSON.stringify(transformation)}\n${takesWebp(accept)}`;
+  const image =
+    transformations.made.get(key) ??
+    (await transformations.slots
+      .run(context.ref, async () => {
+        // A client gone while it waited wants nothing: its turn passes on.
+        if (request.raw.socket.destroyed) return undefined;
+        return transformImage(await sourceBytes(context, objectKey(row.id)), transformation, accept);
+      })
+      .catch((error) => {
+        throw error instanceof SlotsFull
+          ? new StorageError(429, 'rate_limited', 'Too many image transformations are waiting for this project')
+          : error;
+      }));
   if (!image) return reply.hijack();
+  // Kept, or made the newest again.
+  if (image.data.length <= MAX_KEPT_BYTES) transformations.made.set(key, image);
   // Saved with the extension of what is sent: a PNG sent as WebP is no .png.
   setContentHeaders(request, reply, fileNameOf(row).replace(/(\.[^.]*)?$/, `.${image.extension}`));
   return reply.type(image.contentType).send(image.data);
