@@ -340,15 +340,29 @@ test('a transformation made lately is sent again without reading its source; ano
   const first = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`);
   t.is(first.status, 200);
   // The bytes go behind Canopy's back: what was made of them is still sent, to whoever may read the row.
-  const [{ id }] = await asDba(project, `select id from "p_${project.ref}_storage".objects where bucket_id = $1 and name = 'pic.png'`, [
-    bucket,
-  ]);
+  const [{ id }] = await asDba(
+    project,
+    `select id from "p_${project.ref}_storage".objects where bucket_id = $1 and name = 'pic.png'`,
+    [bucket],
+  );
   await createS3Client(platform.services.s3).removeObject(projectBucket(project.ref), `objects/${id}`);
   const again = await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`);
   t.is(again.status, 200);
   t.true(again.buffer.equals(first.buffer));
   t.is((await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=31`)).status, 404);
   t.is((await raw(project, `/render/image/authenticated/${bucket}/pic.png?width=30`, { key: project.anonKey })).status, 404);
+
+  // An id names bytes in its own project only: another project's DBA who writes it into a row of theirs gets none of
+  // what was made of them, not even through a public bucket.
+  const thief = await activeProject(platform, await signUpOwner(platform));
+  const open = await newBucket(thief, { public: true });
+  await asDba(
+    thief,
+    `insert into "p_${thief.ref}_storage".objects (id, bucket_id, name, size, mime_type) values ($1, $2, 'x.png', 100, 'image/png')`,
+    [id, open],
+  );
+  t.is((await raw(thief, `/render/image/public/${open}/x.png?width=30`, { key: null })).status, 404);
+  t.is((await raw(thief, `/render/image/authenticated/${open}/x.png?width=30`)).status, 404);
 });
 
 test('a recent map keeps its newest entries within their weight', (t) => {
@@ -361,7 +375,7 @@ test('a recent map keeps its newest entries within their weight', (t) => {
   map.set('d', 'xxxxxx');
   t.deepEqual([...map.keys()], ['c', 'd']);
   map.set('e', 'x'.repeat(11));
-  t.deepEqual([...map.keys()], [], 'an entry heavier than the bound is not kept either');
+  t.deepEqual([...map.keys()], ['c', 'd'], 'an entry heavier than the bound is not kept, and pushes nothing out');
 });
 
 test('fair slots: at most so many run at once; waiting owners take turns; an owner with too many waiting is refused', async (t) => {

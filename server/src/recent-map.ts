@@ -15,8 +15,11 @@ export class RecentMap<K, V> extends Map<K, V> {
 
   override set(key: K, value: V): this {
     this.delete(key);
+    const weight = this.weigh(value);
+    // Heavier than the bound: not kept (rather than everything else forgotten for nothing).
+    if (weight > this.max) return this;
     super.set(key, value);
-    this.weight += this.weigh(value);
+    this.weight += weight;
     while (this.weight > this.max) this.delete(this.keys().next().value!);
     return this;
   }

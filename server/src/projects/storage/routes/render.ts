@@ -36,13 +36,23 @@ const WAITING_PER_PROJECT = 8;
 const MADE_BYTES = 32 * 1024 * 1024;
 /** A larger image is not kept: it would push out a hundred thumbnails. */
 const MAX_KEPT_BYTES = 1024 * 1024;
+/** What an image kept weighs beside its bytes (its key, the Map's entry, the objects): tiny images count too. */
+const KEPT_OVERHEAD_BYTES = 2048;
 
 /** A server's transformations: running and waiting, and made lately. */
 export class Transformations {
   readonly slots = new FairSlots(Math.max(1, Math.floor(os.availableParallelism() / 2)), WAITING_PER_PROJECT);
-  /** By object id (whose bytes never change), transformation and whether WebP is taken: all an image depends on. */
-  readonly made = new RecentMap<string, TransformedImage>(MADE_BYTES, (image) => image.data.length);
+  /** By madeKey: all an image depends on. */
+  readonly made = new RecentMap<string, TransformedImage>(MADE_BYTES, (image) => image.data.length + KEPT_OVERHEAD_BYTES);
 }
+
+/**
+ * The project's S3 bucket and the object's id, whose bytes never change there (an id names bytes in its own project's
+ * bucket only: another project's DBA can write the same id into a row of theirs), the transformation, and whether
+ * WebP is taken.
+ */
+const madeKey = (context: StorageContext, id: string, transformation: Transformation, accept: string | undefined) =>
+  `${context.s3Bucket}\n${id}\n${JSON.stringify(transformation)}\n${takesWebp(accept)}`;
 
 export function renderRoutes(app: FastifyInstance, dependencies: StorageDependencies) {
   const { s3 } = dependencies;
@@ -91,14 +101,17 @@ async function render(
   if (isNotModified(request.headers, { lastModified })) return reply.status(304).send();
 
   const accept = request.headers.accept;
-  const key = `${row.id}\n${JSON.stringify(transformation)}\n${takesWebp(accept)}`;
+  const key = madeKey(context, row.id, transformation, accept);
   const image =
     transformations.made.get(key) ??
     (await transformations.slots
       .run(context.ref, async () => {
         // A client gone while it waited wants nothing: its turn passes on.
         if (request.raw.socket.destroyed) return undefined;
-        return transformImage(await sourceBytes(context, objectKey(row.id)), transformation, accept);
+        // Made meanwhile for a viewer ahead in the queue?
+        return (
+          transformations.made.get(key) ?? transformImage(await sourceBytes(context, objectKey(row.id)), transformation, accept)
+        );
       })
       .catch((error) => {
         throw error instanceof SlotsFull
