@@ -284,37 +284,63 @@ test('bad input: sizes, modes, formats and qualities out of range are 400; what 
   });
 });
 
+/**
+ * 30 transformations at once by `burst(i)` (each AVIF at ~800 px: they queue), then, once one of them is refused (as
+ * many as may wait are waiting), one by `one`: its statuses, and how many of the burst were served before it.
+ */
+async function burstThenOne(burst: (i: number) => Promise<{ status: number }>, one: () => Promise<{ status: number }>) {
+  const finished: string[] = [];
+  let refused: () => void;
+  const firstRefusal = new Promise<void>((resolve) => (refused = resolve));
+  const requests = Array.from({ length: 30 }, (_, i) =>
+    burst(i).then(({ status }) => {
+      finished.push(`burst ${status}`);
+      if (status === 429) refused();
+      return status;
+    }),
+  );
+  await Promise.race([firstRefusal, Promise.all(requests)]);
+  const last = await one();
+  finished.push('one');
+  const statuses = await Promise.all(requests);
+  return {
+    statuses,
+    oneStatus: last.status,
+    servedBefore: finished.slice(0, finished.indexOf('one')).filter((entry) => entry === 'burst 200').length,
+    served: statuses.filter((status) => status === 200).length,
+  };
+}
+
 test('one project’s burst of transformations waits behind itself, not in front of another project’s, and past a few waiting is told to slow down', async (t) => {
   // Projects of their own: the burst must not queue the other tests' transformations.
   const [busy, quiet] = await Promise.all(
     [signUpOwner(platform), signUpOwner(platform)].map(async (owner) => activeProject(platform, await owner)),
   );
   const [busyPicture, quietPicture] = [await bucketWithPicture(busy), await bucketWithPicture(quiet)];
-
-  // AVIF at 800 × 400 takes a while to encode: the burst's transformations queue.
-  const finished: string[] = [];
-  let refused: () => void;
-  const firstRefusal = new Promise<void>((resolve) => (refused = resolve));
-  const burst = Array.from({ length: 30 }, (_, i) =>
-    raw(busy, `/render/image/authenticated/${busyPicture.bucket}/pic.png?width=${800 - i}&format=avif`).then(({ status }) => {
-      finished.push(`busy ${status}`);
-      if (status === 429) refused();
-      return status;
-    }),
+  const outcome = await burstThenOne(
+    (i) => raw(busy, `/render/image/authenticated/${busyPicture.bucket}/pic.png?width=${800 - i}&format=avif`),
+    () => raw(quiet, `/render/image/authenticated/${quietPicture.bucket}/pic.png?width=10`),
   );
-  // Once one of the burst is refused, as many as may wait are waiting: the quiet project's one comes after them.
-  await Promise.race([firstRefusal, Promise.all(burst)]);
-  const quietOne = await raw(quiet, `/render/image/authenticated/${quietPicture.bucket}/pic.png?width=10`);
-  finished.push('quiet');
-  const statuses = await Promise.all(burst);
-
-  t.is(quietOne.status, 200);
-  t.true(statuses.includes(429), 'some of the burst is told to slow down');
-  t.true(statuses.every((status) => status === 200 || status === 429));
+  t.is(outcome.oneStatus, 200);
+  t.true(outcome.statuses.includes(429), 'some of the burst is told to slow down');
+  t.true(outcome.statuses.every((status) => status === 200 || status === 429));
   // Its turn came after at most one more of the busy project's for each slot, not after all that were waiting.
-  const servedBefore = finished.slice(0, finished.indexOf('quiet')).filter((entry) => entry === 'busy 200').length;
-  const served = statuses.filter((status) => status === 200).length;
-  t.true(servedBefore < served - 2, `${servedBefore} of ${served} served before the quiet project's one`);
+  t.true(outcome.servedBefore < outcome.served - 2, `${outcome.servedBefore} of ${outcome.served} served before the quiet one`);
+});
+
+test('strangers’ plain links to a public image cannot crowd out the project’s own callers', async (t) => {
+  const project = await activeProject(platform, await signUpOwner(platform));
+  const { bucket } = await bucketWithPicture(project, { public: true });
+  const outcome = await burstThenOne(
+    (i) => raw(project, `/render/image/public/${bucket}/pic.png?width=${800 - i}&format=avif`, { key: null }),
+    () => raw(project, `/render/image/authenticated/${bucket}/pic.png?width=10`),
+  );
+  t.is(outcome.oneStatus, 200);
+  t.true(outcome.statuses.includes(429), 'some of the strangers are told to slow down');
+  t.true(
+    outcome.servedBefore < outcome.served - 2,
+    `${outcome.servedBefore} of ${outcome.served} served before the project's own`,
+  );
 });
 
 test('members preview an image through the control API: a signed transformation within the width and height asked', async (t) => {

@@ -26,7 +26,8 @@ export interface ProjectApiDependencies extends AuthDependencies {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    project?: { entry: ProjectEntry; database: ProjectDatabase };
+    /** `keyless`: a plain link's request (public objects, signed URLs), which spends none of the project's rate. */
+    project?: { entry: ProjectEntry; database: ProjectDatabase; keyless: boolean };
     graphqlInstance?: ProjectGraphQLInstance;
   }
   interface FastifyContextConfig {
@@ -53,13 +54,13 @@ export async function projectApi(app: FastifyInstance, dependencies: ProjectApiD
     if (!apikey && !request.headers.authorization && request.routeOptions.config.apikeyOptional) {
       traffic.count(entry);
       request.projectCaller = anonymousCaller(entry.ref);
-      request.project = { entry, database: databases.project(entry) };
+      request.project = { entry, database: databases.project(entry), keyless: true };
       return;
     }
     request.projectCaller = await identifyProjectCaller(entry, apikey, request.headers.authorization);
     // Only requests with this project's key spend its rate: strangers cannot exhaust it.
     traffic.admit(entry);
-    request.project = { entry, database: databases.project(entry) };
+    request.project = { entry, database: databases.project(entry), keyless: false };
   });
 
   await app.register(authRoutes, { prefix: '/auth/v1', config: dependencies.config, ownerPool: dependencies.ownerPool });

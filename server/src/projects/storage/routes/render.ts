@@ -6,7 +6,9 @@
  *
  * Transformations take a core each while they run, so a server runs at most half as many at once as it has cores,
  * shared by turns between projects (FairSlots): a project that asks for many waits behind itself, and past a few
- * waiting is told to slow down (429), without holding up another project's images. Images made lately are kept (up
+ * waiting is told to slow down (429), without holding up another project's images. Keyless requests (plain links to
+ * public images, signed URLs) take their turns apart from the project's own callers, as they spend none of its rate:
+ * strangers cannot crowd those out. Images made lately are kept (up
  * to MADE_BYTES per server) and sent again, once the row says the caller may read the object: a popular thumbnail is
  * made once, not for every viewer.
  */
@@ -105,7 +107,7 @@ async function render(
   const image =
     transformations.made.get(key) ??
     (await transformations.slots
-      .run(context.ref, async () => {
+      .run(request.project!.keyless ? `${context.ref} keyless` : context.ref, async () => {
         // A client gone while it waited wants nothing: its turn passes on.
         if (request.raw.socket.destroyed) return undefined;
         // Made meanwhile for a viewer ahead in the queue?
