@@ -125,6 +125,16 @@ test('transformations: width and height, resized by cover, contain or fill; the 
   const current = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, { headers: since });
   t.is(current.status, 304);
   t.is(current.buffer.length, 0);
+  // Its ETag tells versions apart where Last-Modified (to the second) cannot: the object replaced, the old copy is not
+  // current, even with the same date.
+  const etag = fromSite.headers.get('etag')!;
+  t.regex(etag, /^W\/"/);
+  const again = { ...since, 'if-none-match': etag };
+  t.is((await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, { headers: again })).status, 304);
+  await files.upload('pic.jpg', await picture('jpeg'), { contentType: 'image/jpeg', upsert: true });
+  const replaced = await raw(project, `/render/image/authenticated/${bucket}/pic.jpg?width=10`, { headers: again });
+  t.is(replaced.status, 200);
+  t.not(replaced.headers.get('etag'), etag);
 });
 
 test('no output is larger than 2,500 × 2,500 whatever is asked, nor than its source: a side not given follows within it', async (t) => {

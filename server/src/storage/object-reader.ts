@@ -13,8 +13,8 @@
  * that object another way. Nothing of S3's answer but its status and length reaches the caller: the presigned URL
  * and S3's headers stay here.
  */
-import type { ServerResponse } from 'node:http';
 import net from 'node:net';
+import type { Writable } from 'node:stream';
 import tls from 'node:tls';
 
 /** S3 answered with an error status (404: the bytes are not there). */
@@ -40,9 +40,10 @@ export class UnframedResponse extends Error {
 export interface ObjectBody {
   status: number;
   length: number;
-  /** Streams the body into `target`, whose status and headers the caller has set, and ends it; if `target` closes
-   * first, the connection to S3 is dropped. If S3 fails midway, `target` is destroyed (the client sees a cut body). */
-  pipe(target: ServerResponse): void;
+  /** Streams the body into `target` (a response whose status and headers the caller has set, or any Writable), and
+   * ends it; if `target` closes first, the connection to S3 is dropped. If S3 fails midway, `target` is destroyed (a
+   * client sees a cut body). */
+  pipe(target: Writable): void;
   /** Drops the connection (when the body is not wanted after all). */
   destroy(): void;
 }
@@ -277,7 +278,7 @@ class Answer {
   private failure?: Error;
   /** Body bytes read before there was a target, and the buffer they are in. */
   private early?: { chunk: Buffer; buffer: Buffer };
-  private target?: ServerResponse;
+  private target?: Writable;
 
   constructor(
     private readonly connection: Connection,
@@ -373,7 +374,7 @@ class Answer {
     return this.remaining === 0;
   }
 
-  private pipe(target: ServerResponse): void {
+  private pipe(target: Writable): void {
     if (this.target) throw new Error('An S3 body is piped once');
     this.target = target;
     const early = this.early;

@@ -12,11 +12,14 @@
  * to MADE_BYTES per server) and sent again, once the row says the caller may read the object: a popular thumbnail is
  * made once, not for every viewer.
  */
+import { createHash } from 'node:crypto';
 import os from 'node:os';
-import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FairSlots, SlotsFull } from '../../../fair-slots.ts';
 import { RecentMap } from '../../../recent-map.ts';
+import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
 import { isNotModified } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
 import { objectNotFound, StorageError } from '../errors.ts';
@@ -30,6 +33,7 @@ import {
 } from '../images.ts';
 import type { StorageDependencies } from '../routes.ts';
 import { fileNameOf, findObject, objectParams, publicObjectParams, setCaching, setContentHeaders } from './object.ts';
+import { openBytes } from './s3-bytes.ts';
 import { verifyRenderToken } from './sign.ts';
 
 /** Transformations waiting per project before it is told to slow down. */
@@ -86,7 +90,7 @@ export function renderRoutes(app: FastifyInstance, dependencies: StorageDependen
 /** The object's row as the caller (or the service role, for a signed URL), then its bytes, transformed. */
 async function render(
   context: StorageContext,
-  { transformations }: StorageDependencies,
+  { transformations, reader }: StorageDependencies,
   request: FastifyRequest,
   reply: FastifyReply,
   { bucket, name }: { bucket: string; name: string },
@@ -95,25 +99,37 @@ async function render(
 ) {
   const row = await findObject(context, bucket, name, as);
   checkSourceSize(Number(row.size));
-  const lastModified = setCaching(reply, row);
+  const accept = request.headers.accept;
+  const key = madeKey(context, row.id, transformation, accept);
+  // Validators: the key names all the image depends on (Last-Modified alone, to the second, cannot tell two versions
+  // written within one apart).
+  const version = {
+    etag: `W/"${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`,
+    lastModified: setCaching(reply, row),
+  };
+  reply.header('etag', version.etag);
   // The format follows the Accept header (WebP for clients that take it), beside what CORS varies by.
   const vary = reply.getHeader('vary');
   reply.header('vary', vary ? `${vary}, Accept` : 'Accept');
-  // A copy made since the object last changed is still current: nothing is transformed again.
-  if (isNotModified(request.headers, { lastModified })) return reply.status(304).send();
+  // A copy of this very image is still current: nothing is transformed again.
+  if (isNotModified(request.headers, version)) return reply.status(304).send();
 
-  const accept = request.headers.accept;
-  const key = madeKey(context, row.id, transformation, accept);
+  const kept = transformations.made.get(key);
+  // The newest again.
+  if (kept) transformations.made.set(key, kept);
   const image =
-    transformations.made.get(key) ??
+    kept ??
     (await transformations.slots
       .run(request.project!.keyless ? `${context.ref} keyless` : context.ref, async () => {
         // A client gone while it waited wants nothing: its turn passes on.
         if (request.raw.socket.destroyed) return undefined;
         // Made meanwhile for a viewer ahead in the queue?
-        return (
-          transformations.made.get(key) ?? transformImage(await sourceBytes(context, objectKey(row.id)), transformation, accept)
-        );
+        const keptMeanwhile = transformations.made.get(key);
+        if (keptMeanwhile) return keptMeanwhile;
+        const made = await transformImage(await sourceBytes(context, reader, objectKey(row.id)), transformation, accept);
+        // Kept before the slot passes on: the next in the queue may want the same.
+        if (made.data.length <= MAX_KEPT_BYTES) transformations.made.set(key, made);
+        return made;
       })
       .catch((error) => {
         throw error instanceof SlotsFull
@@ -121,25 +137,42 @@ async function render(
           : error;
       }));
   if (!image) return reply.hijack();
-  // Kept, or made the newest again.
-  if (image.data.length <= MAX_KEPT_BYTES) transformations.made.set(key, image);
   // Saved with the extension of what is sent: a PNG sent as WebP is no .png.
   setContentHeaders(request, reply, fileNameOf(row).replace(/(\.[^.]*)?$/, `.${image.extension}`));
   return reply.type(image.contentType).send(image.data);
 }
 
-/** The bytes of `key`, whole: a source image is at most MAX_SOURCE_BYTES (its row's size was checked before). */
-async function sourceBytes(context: StorageContext, key: string): Promise<Buffer> {
-  const stream: Readable = await context.s3.getObject(context.s3Bucket, key).catch((error: { code?: string }) => {
-    throw error.code === 'NoSuchKey' ? objectNotFound() : error;
-  });
-  const chunks: Buffer[] = [];
-  let length = 0;
-  // Leaving the loop (a throw) destroys the stream.
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    checkSourceSize(length);
-    chunks.push(chunk);
+/**
+ * The bytes of `key`, whole, read as downloads read them: the reader gives up on an S3 that stops answering, so no
+ * slot waits on it for ever. A source is at most MAX_SOURCE_BYTES, whatever its row says.
+ */
+async function sourceBytes(context: StorageContext, reader: S3ObjectReader, key: string): Promise<Buffer> {
+  let body: ObjectBody;
+  try {
+    body = await openBytes(context, reader, key);
+  } catch (error) {
+    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
+    if (error instanceof UnframedResponse) {
+      throw new StorageError(502, 's3_unframed', 'The S3 server answered without a Content-Length: images cannot be transformed');
+    }
+    throw error;
   }
-  return Buffer.concat(chunks, length);
+  try {
+    checkSourceSize(body.length);
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
+  const data = Buffer.allocUnsafe(body.length);
+  let at = 0;
+  // The reader takes each buffer back once written: its bytes are copied out.
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      at += chunk.copy(data, at);
+      done();
+    },
+  });
+  body.pipe(sink);
+  await finished(sink);
+  return data;
 }
