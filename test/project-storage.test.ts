@@ -789,12 +789,17 @@ test('conditional downloads: a copy still current is answered 304, without its b
   t.not(stale.headers.etag, etag);
 });
 
+/** `name` uploaded (ten digits) into a new bucket, and the validators its download carries. */
+async function uploadedVersion(t: ExecutionContext, project: ActiveProject, name: string) {
+  const bucket = await newBucket(project);
+  t.falsy((await supabase(project, project.serviceRoleKey).storage.from(bucket).upload(name, bytes('0123456789'))).error);
+  const { etag, 'last-modified': lastModified } = (await get(project, `/object/${bucket}/${name}`)).headers as Record<string, string>;
+  return { bucket, etag, lastModified };
+}
+
 test('If-Range: a range is sent only from the version whose ETag the client names; otherwise the whole object', async (t) => {
   const project = await sharedProject();
-  const bucket = await newBucket(project);
-  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
-  t.falsy((await files.upload('v.txt', bytes('0123456789'))).error);
-  const { etag, 'last-modified': lastModified } = (await get(project, `/object/${bucket}/v.txt`)).headers as Record<string, string>;
+  const { bucket, etag, lastModified } = await uploadedVersion(t, project, 'v.txt');
 
   const ranged = async (ifRange: string, status: number, body: string) => {
     const answer = await get(project, `/object/${bucket}/v.txt`, { range: 'bytes=2-4', 'if-range': ifRange });
@@ -813,10 +818,7 @@ test('If-Range: a range is sent only from the version whose ETag the client name
 
 test('If-Match and If-Unmodified-Since: a download of another version than the one asked for is refused with 412', async (t) => {
   const project = await sharedProject();
-  const bucket = await newBucket(project);
-  const files = supabase(project, project.serviceRoleKey).storage.from(bucket);
-  t.falsy((await files.upload('m.txt', bytes('0123456789'))).error);
-  const { etag, 'last-modified': lastModified } = (await get(project, `/object/${bucket}/m.txt`)).headers as Record<string, string>;
+  const { bucket, etag, lastModified } = await uploadedVersion(t, project, 'm.txt');
   const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
 
   const answer = async (headers: Record<string, string>, status: number) => {

@@ -19,10 +19,10 @@ import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FairSlots, SlotsFull } from '../../../fair-slots.ts';
 import { RecentMap } from '../../../recent-map.ts';
-import { type ObjectBody, type S3ObjectReader, S3ReadError, UnframedResponse } from '../../../storage/object-reader.ts';
+import { type ObjectBody, type S3ObjectReader, UnframedResponse } from '../../../storage/object-reader.ts';
 import { isNotModified } from '../conditional.ts';
 import { type StorageContext, objectKey, storageContext } from '../context.ts';
-import { objectNotFound, StorageError } from '../errors.ts';
+import { StorageError } from '../errors.ts';
 import {
   checkSourceSize,
   takesWebp,
@@ -151,7 +151,6 @@ async function sourceBytes(context: StorageContext, reader: S3ObjectReader, key:
   try {
     body = await openBytes(context, reader, key);
   } catch (error) {
-    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
     if (error instanceof UnframedResponse) {
       throw new StorageError(502, 's3_unframed', 'The S3 server answered without a Content-Length: images cannot be transformed');
     }

@@ -77,27 +77,34 @@ const REUSE_SIGNED_MS = 5 * 60_000;
 /** URLs kept per S3 client: ~500 bytes each. */
 const MAX_SIGNED = 4096;
 
-/** Asks S3 for bytes of `key` (all of them, or a range), by a presigned GET: see S3ObjectReader.open. */
+/**
+ * Asks S3 for bytes of `key` (all of them, or a range), by a presigned GET: see S3ObjectReader.open. Bytes missing
+ * from S3 are objectNotFound, as a missing row is.
+ */
 export async function openBytes(
   context: Pick<StorageContext, 's3' | 's3Bucket'>,
   reader: S3ObjectReader,
   key: string,
   range?: { start: number; end: number },
 ): Promise<ObjectBody> {
+  const open = (url: URL) =>
+    reader.open(url, range).catch((error) => {
+      throw error instanceof S3ReadError && error.status === 404 ? objectNotFound() : error;
+    });
   let urls = signedGets.get(context.s3);
   if (!urls) signedGets.set(context.s3, (urls = new RecentMap(MAX_SIGNED)));
   const name = `${context.s3Bucket}/${key}`;
   const signed = urls.get(name);
   if (signed && signed.until > Date.now()) {
     try {
-      return await reader.open(signed.url, range);
+      return await open(signed.url);
     } catch (error) {
       if (!(error instanceof S3ReadError && error.status === 403)) throw error;
     }
   }
   const url = new URL(await context.s3.presignedGetObject(context.s3Bucket, key, PRESIGNED_SECONDS));
   urls.set(name, { url, until: Date.now() + REUSE_SIGNED_MS });
-  return reader.open(url, range);
+  return open(url);
 }
 
 /**
@@ -120,7 +127,6 @@ export async function readBytes(
   try {
     body = await ((range.whole ? early?.take(key) : undefined) ?? openBytes(context, reader, key, range.whole ? undefined : range));
   } catch (error) {
-    if (error instanceof S3ReadError && error.status === 404) throw objectNotFound();
     if (error instanceof UnframedResponse) return readBytesWithMinio(context, key, range, reply);
     throw error;
   }
